@@ -1,0 +1,1 @@
+"""Entry points: the HTTP API (FastAPI) and the command line (typer)."""

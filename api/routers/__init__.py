@@ -1,0 +1,1 @@
+"""Routers per resource; `api.app` includes every router listed here."""

@@ -1,0 +1,1 @@
+"""The write side of bewijsketen: aggregates, events, rules and the application service."""

@@ -1,0 +1,88 @@
+"""Value types shared by the aggregates: roles, levels of feedback sources, verdicts, the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(Enum):
+    STUDENT = "student"
+    COACH = "coach"
+    MENTOR = "mentor"
+    ASSESSOR = "assessor"
+    COMMITTEE = "committee"
+    QUALITY = "quality"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+class StaffRole(Enum):
+    """Roles a person can be registered in for a program (R7, R10, R14)."""
+
+    COACH = "coach"
+    MENTOR = "mentor"
+    ASSESSOR = "assessor"
+    COMMITTEE = "committee"
+
+
+class FeedbackSource(Enum):
+    SELF = "self"
+    PEER = "peer"
+    COACH = "coach"
+    PRACTICE = "practice"
+    CLIENT = "client"
+
+
+class EvidenceKind(Enum):
+    ASSIGNMENT = "assignment"
+    REFLECTION = "reflection"
+    PRACTICE = "practice"
+    PRESENTATION = "presentation"
+    REPORT = "report"
+    VIDEO = "video"
+    PRODUCT = "product"
+
+
+class TrafficLight(Enum):
+    GREEN = "green"
+    ORANGE = "orange"
+    RED = "red"
+
+
+class Verdict(Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    DOUBT = "doubt"
+
+
+class Vote(Enum):
+    RATIFY = "ratify"
+    REFER_BACK = "refer_back"
+
+
+class Phase(Enum):
+    """Where a trajectory stands; derived from its events, never set directly."""
+
+    ORIENTATION = "orientation"
+    LOW_STAKES = "low_stakes"
+    MEDIUM_STAKES = "medium_stakes"
+    HIGH_STAKE = "high_stake"
+    RESIT = "resit"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs a command: a person id and the role they act in (R1). Never a name."""
+
+    person_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class CommandRef:
+    """The idempotency key of the request that caused an event, and a fingerprint of its body."""
+
+    key: str
+    fingerprint: str
