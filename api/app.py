@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import routers
+from api import routers, services
 from api.problems import install_problem_handlers
 from api.settings import ApiSettings
 from api.state import AppState
@@ -28,6 +28,16 @@ def discover_routers() -> list[APIRouter]:
     return found
 
 
+def build_services(state: AppState) -> None:
+    for info in sorted(pkgutil.iter_modules(services.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"api.services.{info.name}")
+        build = getattr(module, "build", None)
+        if callable(build):
+            service = build(state)
+            if service is not None:
+                state.services[info.name] = service
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
 
@@ -37,6 +47,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         state = AppState(settings=settings, application=application)
         state.extras["authenticator"] = TokenStore(settings)
         app.state.bewijsketen = state
+        build_services(state)
         for service in state.services.values():
             service.start()
         try:
