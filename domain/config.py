@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     connect_timeout: int = Field(5, ge=1)
     command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
     snapshot_interval: int = Field(50, ge=2)
+    aggregate_cache: int = Field(
+        1000, ge=0, description="Aggregates kept in memory between commands (see command_cache)."
+    )
 
     @property
     def uses_postgres(self) -> bool:
@@ -33,6 +36,9 @@ class Settings(BaseSettings):
         return self.data_dir / "bewijsketen.sqlite"
 
     def event_store_env(self) -> dict[str, str]:
+        return self._store_env()
+
+    def _store_env(self) -> dict[str, str]:
         if not self.database_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {
@@ -45,13 +51,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database URL scheme: {url.scheme!r}")
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "domain.pg_recorder:LeanPostgresApplicationRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "bewijsketen",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
-            "POSTGRES_POOL_SIZE": str(self.threads),
-            "POSTGRES_MAX_OVERFLOW": str(self.threads),
+            # At most one connection per worker thread; only a few are kept open when idle.
+            "POSTGRES_POOL_SIZE": str(min(2, self.threads)),
+            "POSTGRES_MAX_OVERFLOW": str(max(0, self.threads - 2)),
             "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
         }
         if self.database_schema:

@@ -17,13 +17,56 @@ from domain.persons import PersonRegistry
 from domain.values import EvidenceKind, FeedbackSource, Role, TrafficLight, Verdict
 
 FIRST_NAMES = (
-    "Sanne", "Daan", "Noor", "Milan", "Yara", "Luuk", "Fenna", "Sem", "Lotte", "Bram", "Ayla",
-    "Thijs", "Imane", "Jesse", "Zoë", "Mohammed", "Iris", "Stijn", "Nina", "Ruben", "Esra",
-    "Joep", "Femke", "Kerem", "Lieke", "Tygo", "Mila", "Omar", "Julia", "Niels",
+    "Sanne",
+    "Daan",
+    "Noor",
+    "Milan",
+    "Yara",
+    "Luuk",
+    "Fenna",
+    "Sem",
+    "Lotte",
+    "Bram",
+    "Ayla",
+    "Thijs",
+    "Imane",
+    "Jesse",
+    "Zoë",
+    "Mohammed",
+    "Iris",
+    "Stijn",
+    "Nina",
+    "Ruben",
+    "Esra",
+    "Joep",
+    "Femke",
+    "Kerem",
+    "Lieke",
+    "Tygo",
+    "Mila",
+    "Omar",
+    "Julia",
+    "Niels",
 )
 LAST_NAMES = (
-    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Bos",
-    "Vos", "Peters", "Hendriks", "van Dijk", "Yilmaz", "El Amrani", "Kok", "Dekker", "Brouwer",
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Dijk",
+    "Yilmaz",
+    "El Amrani",
+    "Kok",
+    "Dekker",
+    "Brouwer",
 )
 
 # What each demo student's trajectory shows; the list repeats over the class.
@@ -106,26 +149,46 @@ def _register_names(
 
     staff = cast.staff
     everyone = [
-        *student_ids, *staff.coaches, *staff.mentors, *staff.assessors, *staff.committee,
-        cast.quality, cast.inspector, "admin-1",
+        *student_ids,
+        *staff.coaches,
+        *staff.mentors,
+        *staff.assessors,
+        *staff.committee,
+        cast.quality,
+        cast.inspector,
+        "admin-1",
     ]
     persons.put_many({person: name() for person in everyone})
 
 
-def _low_stakes(journey: Journey, rng: random.Random, classmates: list[str], rounds: int = 2) -> None:
+def _low_stakes(
+    journey: Journey, rng: random.Random, classmates: list[str], rounds: int = 2
+) -> None:
     kinds = list(EvidenceKind)
     for r in range(rounds):
         for code in journey.outcomes:
             journey.evidence([code], kind=kinds[(r + rng.randrange(len(kinds))) % len(kinds)])
     peer = rng.choice([c for c in classmates if c != journey.student.person_id])
     for code in journey.outcomes:
-        journey.feedback(FeedbackSource.SELF, journey.student.person_id, [code],
-                         "What went well and what I will do differently")
-        journey.feedback(FeedbackSource.COACH, journey.coach.person_id, [code],
-                         "Clear progress; make the reasoning behind choices explicit")
+        journey.feedback(
+            FeedbackSource.SELF,
+            journey.student.person_id,
+            [code],
+            "What went well and what I will do differently",
+        )
+        journey.feedback(
+            FeedbackSource.COACH,
+            journey.coach.person_id,
+            [code],
+            "Clear progress; make the reasoning behind choices explicit",
+        )
     journey.feedback(FeedbackSource.PEER, peer, journey.outcomes[:2], "Nice demo, unclear tests")
-    journey.feedback(FeedbackSource.PRACTICE, "practice-supervisor-1", journey.outcomes[2:4],
-                     "Works independently at the internship")
+    journey.feedback(
+        FeedbackSource.PRACTICE,
+        "practice-supervisor-1",
+        journey.outcomes[2:4],
+        "Works independently at the internship",
+    )
 
 
 def _levels(journey: Journey, rng: random.Random, low: int, high: int) -> dict[str, str]:
@@ -136,15 +199,25 @@ def _play(journey: Journey, scenario: str, rng: random.Random, classmates: list[
     journey.start()
     if scenario == "orientation":
         journey.app.measure_baseline(
-            journey.id, journey.outcomes[0], journey.levels[1], "Baseline conversation",
+            journey.id,
+            journey.outcomes[0],
+            journey.levels[1],
+            "Baseline conversation",
             journey.coach,
         )
         return
     _low_stakes(journey, rng, classmates, rounds=1 if scenario == "low_stakes" else 2)
-    light = TrafficLight.RED if scenario == "red_light" else rng.choice(
-        [TrafficLight.GREEN, TrafficLight.GREEN, TrafficLight.ORANGE])
-    journey.progress_check(light, "" if light is TrafficLight.GREEN else
-                           "Several outcomes lack evidence; plan made with the mentor")
+    light = (
+        TrafficLight.RED
+        if scenario == "red_light"
+        else rng.choice([TrafficLight.GREEN, TrafficLight.GREEN, TrafficLight.ORANGE])
+    )
+    journey.progress_check(
+        light,
+        ""
+        if light is TrafficLight.GREEN
+        else "Several outcomes lack evidence; plan made with the mentor",
+    )
     if scenario in ("low_stakes", "red_light"):
         return
     if scenario == "early_route":
@@ -166,18 +239,26 @@ def _play(journey: Journey, scenario: str, rng: random.Random, classmates: list[
     if scenario == "green_light":
         return
     if scenario == "passed_ai":
-        journey.evidence([journey.outcomes[0]], kind=EvidenceKind.REPORT, ai_use=True,
-                         title="Report drafted with an AI assistant")
+        journey.evidence(
+            [journey.outcomes[0]],
+            kind=EvidenceKind.REPORT,
+            ai_use=True,
+            title="Report drafted with an AI assistant",
+        )
     attempt = journey.request_high_stake(
         ai_explanation="Chapter 2 of the report was drafted with an AI assistant and rewritten; "
-        "the prompts are in the appendix" if scenario == "passed_ai" else ""
+        "the prompts are in the appendix"
+        if scenario == "passed_ai"
+        else ""
     )
     journey.assign(attempt)
     if scenario == "high_stake_judging":
         journey.judge(attempt, "assessor-1", "bekwaam")
         return
     if scenario == "failed_resit":
-        failing = {code: "bekwaam" for code in journey.outcomes} | {journey.outcomes[2]: "vakkundig"}
+        failing = {code: "bekwaam" for code in journey.outcomes} | {
+            journey.outcomes[2]: "vakkundig"
+        }
         journey.judge(attempt, "assessor-1", failing, Verdict.FAIL)
         journey.judge(attempt, "assessor-2", failing, Verdict.FAIL)
         journey.conclude(attempt)
@@ -189,9 +270,12 @@ def _play(journey: Journey, scenario: str, rng: random.Random, classmates: list[
         return
     if scenario == "doubt_cgi":
         journey.judge(attempt, "assessor-1", "bekwaam")
-        journey.judge(attempt, "assessor-2",
-                      {code: "bekwaam" for code in journey.outcomes} | {journey.outcomes[3]: "vakkundig"},
-                      Verdict.DOUBT)
+        journey.judge(
+            attempt,
+            "assessor-2",
+            {code: "bekwaam" for code in journey.outcomes} | {journey.outcomes[3]: "vakkundig"},
+            Verdict.DOUBT,
+        )
         journey.interview(attempt)
         journey.agree(attempt, "bekwaam")
     else:

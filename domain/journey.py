@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.application import Bewijsketen, CommandResult
 from domain.program import ProgramDefinition
@@ -25,7 +27,7 @@ from domain.values import (
 
 ADMIN = Actor("admin-1", Role.ADMIN)
 
-SOFTWARE_DEVELOPER = {
+SOFTWARE_DEVELOPER: dict[str, Any] = {
     "title": "Software developer (crebo 25998), keuzedeel Werken met AI-tools",
     "outcomes": [
         {
@@ -86,13 +88,15 @@ class Staff:
     coaches: list[str] = field(default_factory=lambda: ["coach-1", "coach-2"])
     mentors: list[str] = field(default_factory=lambda: ["mentor-1"])
     assessors: list[str] = field(default_factory=lambda: ["assessor-1", "assessor-2", "assessor-3"])
-    committee: list[str] = field(default_factory=lambda: ["committee-1", "committee-2", "committee-3"])
+    committee: list[str] = field(
+        default_factory=lambda: ["committee-1", "committee-2", "committee-3"]
+    )
 
 
 def setup_program(
     app: Bewijsketen,
     code: str = "SD-AI",
-    definition: dict[str, object] | None = None,
+    definition: Mapping[str, Any] | None = None,
     staff: Staff | None = None,
 ) -> uuid.UUID:
     """Registers a program, publishes version 1 and registers its staff."""
@@ -142,8 +146,12 @@ class Journey:
 
     def start(self) -> CommandResult:
         result = self.app.start_trajectory(
-            self.program_id, self.student.person_id, self.cohort, self.coach.person_id,
-            self.mentor.person_id, self.coach,
+            self.program_id,
+            self.student.person_id,
+            self.cohort,
+            self.coach.person_id,
+            self.mentor.person_id,
+            self.coach,
         )
         self.id = result.aggregate_id
         t = self.app.get_trajectory(self.id)
@@ -163,9 +171,14 @@ class Journey:
     ) -> str:
         evidence_id = self._next("ev")
         self.app.submit_evidence(
-            self.id, evidence_id=evidence_id, title=title or f"Evidence {evidence_id}", kind=kind,
+            self.id,
+            evidence_id=evidence_id,
+            title=title or f"Evidence {evidence_id}",
+            kind=kind,
             uri=f"https://portfolio.example.nl/{self.student.person_id}/{evidence_id}",
-            sha256=content_hash(f"{self.id}/{evidence_id}"), outcomes=outcomes, ai_use=ai_use,
+            sha256=content_hash(f"{self.id}/{evidence_id}"),
+            outcomes=outcomes,
+            ai_use=ai_use,
             declaration="Used an AI assistant to draft text, then rewrote it" if ai_use else "",
             actor=self.student,
         )
@@ -174,12 +187,13 @@ class Journey:
 
     def evidence_for_all(self, per_outcome: int = 2, ai_first: bool = False) -> list[str]:
         kinds = list(EvidenceKind)
-        made = []
+        made: list[str] = []
         for i in range(per_outcome):
             for j, code in enumerate(self.outcomes):
                 made.append(
-                    self.evidence([code], kind=kinds[(i + j) % len(kinds)],
-                                  ai_use=ai_first and not made)
+                    self.evidence(
+                        [code], kind=kinds[(i + j) % len(kinds)], ai_use=ai_first and not made
+                    )
                 )
         return made
 
@@ -192,8 +206,13 @@ class Journey:
             FeedbackSource.COACH: self.coach,
         }.get(source, self.student)
         return self.app.give_feedback(
-            self.id, feedback_id=self._next("fb"), source=source, giver_id=giver_id,
-            outcomes=outcomes, text=text, actor=actor,
+            self.id,
+            feedback_id=self._next("fb"),
+            source=source,
+            giver_id=giver_id,
+            outcomes=outcomes,
+            text=text,
+            actor=actor,
         )
 
     def progress_check(self, light: TrafficLight, notes: str = "Discussed progress") -> None:
@@ -203,9 +222,12 @@ class Journey:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
         return self.app.hold_medium_stake(
-            self.id, portfolio=self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
-            levels=levels, feedback="Discussed the interim portfolio",
-            rationale="Levels set against the rubric", actor=self.coach,
+            self.id,
+            portfolio=self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
+            levels=levels,
+            feedback="Discussed the interim portfolio",
+            rationale="Levels set against the rubric",
+            actor=self.coach,
         )
 
     def green_light(self) -> None:
@@ -215,26 +237,36 @@ class Journey:
         t = self.app.get_trajectory(self.id)
         portfolio = [e for e in self.evidence_ids if not t.evidence[e].withdrawn]
         result = self.app.request_high_stake(
-            self.id, portfolio=portfolio,
+            self.id,
+            portfolio=portfolio,
             reading_guide_uri=f"https://portfolio.example.nl/{self.student.person_id}/guide",
             reading_guide_sha256=content_hash(f"guide/{self.id}/{len(t.attempts)}"),
-            ai_explanation=ai_explanation, actor=self.student,
+            ai_explanation=ai_explanation,
+            actor=self.student,
         )
         return int(result.value)
 
-    def assign(self, attempt: int, assessors: tuple[str, ...] = ("assessor-1", "assessor-2")) -> None:
+    def assign(
+        self, attempt: int, assessors: tuple[str, ...] = ("assessor-1", "assessor-2")
+    ) -> None:
         self.app.assign_assessors(self.id, attempt, list(assessors), ADMIN)
 
     def judge(
-        self, attempt: int, assessor: str, levels: dict[str, str] | str,
+        self,
+        attempt: int,
+        assessor: str,
+        levels: dict[str, str] | str,
         verdict: Verdict = Verdict.PASS,
     ) -> CommandResult:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
         return self.app.submit_judgment(
-            self.id, attempt, levels=levels,
+            self.id,
+            attempt,
+            levels=levels,
             level_rationales={code: f"Portfolio shows {levels[code]}" for code in self.outcomes},
-            verdict=verdict, rationale="Holistic judgment of the portfolio",
+            verdict=verdict,
+            rationale="Holistic judgment of the portfolio",
             actor=Actor(assessor, Role.ASSESSOR),
         )
 
@@ -243,7 +275,9 @@ class Journey:
             self.id, attempt, "CGI on the doubtful outcomes", Actor(assessor, Role.ASSESSOR)
         )
 
-    def agree(self, attempt: int, levels: dict[str, str] | str, assessor: str = "assessor-1") -> None:
+    def agree(
+        self, attempt: int, levels: dict[str, str] | str, assessor: str = "assessor-1"
+    ) -> None:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
         self.app.agree_final_levels(
@@ -257,20 +291,27 @@ class Journey:
         return bool(result.value)
 
     def votes(
-        self, attempt: int, members: tuple[str, ...] = ("committee-1", "committee-2"),
+        self,
+        attempt: int,
+        members: tuple[str, ...] = ("committee-1", "committee-2"),
         vote: Vote = Vote.RATIFY,
     ) -> str | None:
         outcome = None
         for member in members:
             outcome = self.app.cast_vote(
-                self.id, attempt, vote, "Procedure followed, judgment well argued",
+                self.id,
+                attempt,
+                vote,
+                "Procedure followed, judgment well argued",
                 Actor(member, Role.COMMITTEE),
             ).value
         return outcome
 
     def development_plan(self, attempt: int) -> None:
         self.app.record_development_plan(
-            self.id, attempt, "Gather two more pieces of evidence on the failed outcomes",
+            self.id,
+            attempt,
+            "Gather two more pieces of evidence on the failed outcomes",
             self.student,
         )
 

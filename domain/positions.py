@@ -13,11 +13,15 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg import sql
 
 
-def log_position(recorder: ApplicationRecorder, originator_id: uuid.UUID, version: int) -> int | None:
+def log_position(
+    recorder: ApplicationRecorder, originator_id: uuid.UUID, version: int
+) -> int | None:
     if isinstance(recorder, PostgresApplicationRecorder):
         query = sql.SQL(
             "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
-        ).format(sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name))
+        ).format(
+            sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+        )
         with recorder.datastore.transaction(commit=False) as curs:
             curs.execute(query, (originator_id, version))
             row = curs.fetchone()
@@ -27,7 +31,7 @@ def log_position(recorder: ApplicationRecorder, originator_id: uuid.UUID, versio
             c.execute(
                 f"SELECT rowid FROM {recorder.events_table_name} "
                 "WHERE originator_id = ? AND originator_version = ?",
-                (str(originator_id), version),
+                (originator_id.hex, version),
             )
             row = c.fetchone()
             return int(row[0]) if row else None

@@ -107,7 +107,9 @@ class ProgramDefinition:
                 settings=Settings(**settings_data),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput("R3", f"the program definition is incomplete or malformed: {exc}")
+            raise InvalidInput(
+                "R3", f"the program definition is incomplete or malformed: {exc}"
+            ) from None
         definition.validate()
         return definition
 
@@ -126,7 +128,9 @@ class ProgramDefinition:
         if len(levels) < 2 or len(set(levels)) != len(levels):
             raise InvalidInput("R3", "the rubric needs at least two distinct levels")
         if self.rubric.pass_level not in levels or self.rubric.early_level not in levels:
-            raise InvalidInput("R3", "the pass level and the early-route level must be rubric levels")
+            raise InvalidInput(
+                "R3", "the pass level and the early-route level must be rubric levels"
+            )
         s = self.settings
         if not 0 < s.medium_stake_moments[0] < s.medium_stake_moments[1] <= 100:
             raise InvalidInput("R6", "medium-stake moments must be increasing percentages")
@@ -153,7 +157,7 @@ class Program(Aggregate):
     """A qualification part taught with learning-based qualification; its versions never change."""
 
     @staticmethod
-    def create_id(code: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(code: str) -> uuid.UUID:
         return uuid.uuid5(NAMESPACE, f"program:{code}")
 
     class Registered(Aggregate.Created):

@@ -35,7 +35,9 @@ def early_route(
         if code in latest_levels and at_least(rubric, latest_levels[code], rubric.early_level)
     )
     needed = int(total * definition.settings.early_fraction) + 1
-    return EarlyRouteAssessment(reached > total * definition.settings.early_fraction, reached, total, needed)
+    return EarlyRouteAssessment(
+        reached > total * definition.settings.early_fraction, reached, total, needed
+    )
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,11 @@ def interview_reasons(
         reasons.append("an assessor's verdict is doubt")
     rubric = definition.rubric
     for code in definition.outcome_codes:
-        verdicts = {at_least(rubric, j.levels[code], rubric.pass_level) for j in judgments
-                    if code in j.levels}
+        verdicts = {
+            at_least(rubric, j.levels[code], rubric.pass_level)
+            for j in judgments
+            if code in j.levels
+        }
         if len(verdicts) > 1:
             reasons.append(f"assessors disagree whether {code} reaches {rubric.pass_level}")
     return reasons

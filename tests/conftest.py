@@ -58,12 +58,12 @@ def pg_schema(pg_database: str) -> Iterator[str]:
 
 def settings_for(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     if store == "sqlite":
-        return Settings(data_dir=tmp_path / "data", database_url=None, _env_file=None)  # type: ignore[call-arg]
+        return Settings(data_dir=tmp_path / "data", database_url=None, _env_file=None)
     return Settings(
         data_dir=tmp_path / "data",
         database_url=request.getfixturevalue("pg_database"),
         database_schema=request.getfixturevalue("pg_schema"),
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

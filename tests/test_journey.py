@@ -64,4 +64,6 @@ def test_snapshots_and_time_travel(app: Bewijsketen) -> None:
     middle = events[len(events) // 2]
     past = app.trajectory_as_of(journey.id, middle.timestamp)
     assert past.version == middle.originator_version
-    assert app.get_trajectory(journey.id, version=middle.originator_version).__dict__ == past.__dict__
+    assert (
+        app.get_trajectory(journey.id, version=middle.originator_version).__dict__ == past.__dict__
+    )

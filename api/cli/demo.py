@@ -18,11 +18,15 @@ from domain.persons import PersonRegistry
 console = Console()
 
 
-def seed_with_progress(app: Bewijsketen, settings: Settings, students: int, seed: int) -> DemoSummary:
+def seed_with_progress(
+    app: Bewijsketen, settings: Settings, students: int, seed: int
+) -> DemoSummary:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Seeding the demo class", total=students)
         return seed_demo(
-            app, students=students, seed=seed,
+            app,
+            students=students,
+            seed=seed,
             persons=PersonRegistry.in_data_dir(settings.data_dir),
             progress=lambda n: progress.advance(task, n),
         )
@@ -36,8 +40,13 @@ def cohort_table(app: Bewijsketen, summary: DemoSummary, persons: PersonRegistry
         t = app.get_trajectory(trajectory_id)
         step = t.next_step()
         table.add_row(
-            student_id, persons.name(student_id), summary.scenarios[student_id], t.phase.value,
-            str(t.version), step.step, "; ".join(step.missing[:2]),
+            student_id,
+            persons.name(student_id),
+            summary.scenarios[student_id],
+            t.phase.value,
+            str(t.version),
+            step.step,
+            "; ".join(step.missing[:2]),
         )
     return table
 
@@ -54,9 +63,13 @@ def register(app: typer.Typer) -> None:
         try:
             summary = seed_with_progress(application, settings, students, seed)
         except AlreadyExists:
-            console.print("[red]The store already holds the demo program.[/red] "
-                          f"Remove {settings.data_dir} (embedded store) to seed again.")
+            console.print(
+                "[red]The store already holds the demo program.[/red] "
+                f"Remove {settings.data_dir} (embedded store) to seed again."
+            )
             raise typer.Exit(1) from None
-        console.print(cohort_table(application, summary, PersonRegistry.in_data_dir(settings.data_dir)))
+        console.print(
+            cohort_table(application, summary, PersonRegistry.in_data_dir(settings.data_dir))
+        )
         console.print(f"{summary.events} events in the log; program {summary.program_id}")
         application.close()

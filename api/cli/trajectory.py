@@ -40,7 +40,9 @@ def show(
             t = app.trajectory_as_of(trajectory_id, moment)
         else:
             t = app.get_trajectory(trajectory_id, version)
-        events = [e for e in app.trajectory_events(trajectory_id) if e.originator_version <= t.version]
+        events = [
+            e for e in app.trajectory_events(trajectory_id) if e.originator_version <= t.version
+        ]
     except NotFound as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -74,8 +76,12 @@ def show(
         rows.add_column(column)
     for row in history(events):
         rows.add_row(
-            str(row.version), row.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
-            persons.name(row.actor_id), row.actor_role, row.event_type, row.summary,
+            str(row.version),
+            row.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+            persons.name(row.actor_id),
+            row.actor_role,
+            row.event_type,
+            row.summary,
         )
     console.print(rows)
     app.close()
