@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -65,6 +67,9 @@ class Bewijsketen(Application[uuid.UUID]):
     def __init__(self, env: Any = None, cache_size: int = 1000) -> None:
         super().__init__(env)
         self.command_cache = CommandCache(cache_size)
+        # Programs are read by many commands and change rarely; see get_program.
+        self._programs: dict[uuid.UUID, Program] = {}
+        self._programs_lock = threading.Lock()
         # Version conflicts met by commands (each one retried or reported); for monitoring.
         self.conflicts_met = 0
 
@@ -212,7 +217,17 @@ class Bewijsketen(Application[uuid.UUID]):
         )
 
     def get_program(self, program_id: uuid.UUID) -> Program:
-        return self._load(Program, program_id)
+        """The program as stored now: a cached copy, brought up to date from the store."""
+        with self._programs_lock:
+            program = self._programs.get(program_id)
+            if program is None:
+                program = self._load(Program, program_id)
+            else:
+                newer: Any = self.events.get(program_id, gt=program.version)
+                for domain_event in newer:
+                    domain_event.mutate(program)
+            self._programs[program_id] = program
+            return copy.deepcopy(program)
 
     # ---- trajectories
 

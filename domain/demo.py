@@ -116,17 +116,9 @@ def seed_demo(
     student_ids = [f"student-{i:02d}" for i in range(1, students + 1)]
     if persons is not None:
         _register_names(persons, rng, cast, student_ids)
-    trajectories: dict[str, uuid.UUID] = {}
-    scenarios: dict[str, str] = {}
-    for index, student_id in enumerate(student_ids):
-        scenario = SCENARIOS[index % len(SCENARIOS)]
-        coach = cast.staff.coaches[index % len(cast.staff.coaches)]
-        journey = Journey(app, program_id, student_id, cohort="2026-A", coach_id=coach)
-        _play(journey, scenario, rng, student_ids)
-        trajectories[student_id] = journey.id
-        scenarios[student_id] = scenario
-        if progress is not None:
-            progress(1)
+    trajectories, scenarios = seed_cohort(
+        app, program_id, "2026-A", student_ids, rng, cast.staff.coaches, progress
+    )
     head = app.recorder.max_notification_id() or 0
     personas = {
         Role.STUDENT: student_ids[0],
@@ -139,6 +131,30 @@ def seed_demo(
         Role.ADMIN: "admin-1",
     }
     return DemoSummary(program_id, trajectories, scenarios, personas, head)
+
+
+def seed_cohort(
+    app: Bewijsketen,
+    program_id: uuid.UUID,
+    cohort: str,
+    student_ids: list[str],
+    rng: random.Random,
+    coaches: list[str],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, uuid.UUID], dict[str, str]]:
+    """One class: each student plays the next scenario of the list, through every rule."""
+    trajectories: dict[str, uuid.UUID] = {}
+    scenarios: dict[str, str] = {}
+    for index, student_id in enumerate(student_ids):
+        scenario = SCENARIOS[index % len(SCENARIOS)]
+        coach = coaches[index % len(coaches)]
+        journey = Journey(app, program_id, student_id, cohort=cohort, coach_id=coach)
+        _play(journey, scenario, rng, student_ids)
+        trajectories[student_id] = journey.id
+        scenarios[student_id] = scenario
+        if progress is not None:
+            progress(1)
+    return trajectories, scenarios
 
 
 def _register_names(

@@ -136,6 +136,7 @@ class Journey:
         self.cohort = cohort
         self.id: uuid.UUID = uuid.UUID(int=0)
         self.evidence_ids: list[str] = []
+        self.withdrawn: set[str] = set()
         self.outcomes: list[str] = []
         self.levels: list[str] = []
         self._counter = 0
@@ -154,9 +155,10 @@ class Journey:
             self.coach,
         )
         self.id = result.aggregate_id
-        t = self.app.get_trajectory(self.id)
-        self.outcomes = list(t.definition.outcome_codes)
-        self.levels = list(t.definition.rubric.levels)
+        program = self.app.get_program(self.program_id)
+        definition = program.definition(program.latest_version or 1)
+        self.outcomes = list(definition.outcome_codes)
+        self.levels = list(definition.rubric.levels)
         return result
 
     def level(self, name: str) -> str:
@@ -184,6 +186,10 @@ class Journey:
         )
         self.evidence_ids.append(evidence_id)
         return evidence_id
+
+    def withdraw(self, evidence_id: str, reason: str = "Uploaded the wrong file") -> None:
+        self.app.withdraw_evidence(self.id, evidence_id, reason, self.student)
+        self.withdrawn.add(evidence_id)
 
     def evidence_for_all(self, per_outcome: int = 2, ai_first: bool = False) -> list[str]:
         kinds = list(EvidenceKind)
@@ -234,13 +240,12 @@ class Journey:
         self.app.give_green_light(self.id, "Enough evidence on every outcome", self.coach)
 
     def request_high_stake(self, ai_explanation: str = "") -> int:
-        t = self.app.get_trajectory(self.id)
-        portfolio = [e for e in self.evidence_ids if not t.evidence[e].withdrawn]
+        portfolio = [e for e in self.evidence_ids if e not in self.withdrawn]
         result = self.app.request_high_stake(
             self.id,
             portfolio=portfolio,
             reading_guide_uri=f"https://portfolio.example.nl/{self.student.person_id}/guide",
-            reading_guide_sha256=content_hash(f"guide/{self.id}/{len(t.attempts)}"),
+            reading_guide_sha256=content_hash(f"guide/{self.id}/{len(self.withdrawn)}/{portfolio}"),
             ai_explanation=ai_explanation,
             actor=self.student,
         )

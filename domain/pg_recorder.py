@@ -20,6 +20,9 @@ from psycopg.sql import SQL, Composed, Identifier
 from eventsourcing.persistence import InterfaceError, OperationalError  # isort: skip
 
 
+BULK = 8
+
+
 class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -39,7 +42,12 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if kwargs.get("tracking") is not None or self.datastore.enable_db_functions:
+        if (
+            kwargs.get("tracking") is not None
+            or self.datastore.enable_db_functions
+            or len(stored_events) > BULK
+        ):
+            # Bulk loads and tracked writes: the library's pipelined array insert.
             return super().insert_events(stored_events, **kwargs)
         if not stored_events:
             return []
