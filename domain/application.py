@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 from domain.command_cache import CommandCache
 from domain.config import Settings
 from domain.errors import (
+    NotPermitted,
     AlreadyExists,
     ConcurrencyConflict,
     IdempotencyMismatch,
@@ -164,6 +165,7 @@ class Bewijsketen(Application[uuid.UUID]):
     def register_program(
         self, code: str, title: str, actor: Actor, command: CommandRef | None = None
     ) -> CommandResult:
+        _require_admin(actor)
         if not code.strip() or not title.strip():
             raise InvalidInput("R3", "a program needs a code and a title")
         return self._create(Program(code, title, actor, command), command, "program")
@@ -176,6 +178,7 @@ class Bewijsketen(Application[uuid.UUID]):
         command: CommandRef | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        _require_admin(actor)
         return self._execute(
             Program,
             program_id,
@@ -192,6 +195,7 @@ class Bewijsketen(Application[uuid.UUID]):
         actor: Actor,
         command: CommandRef | None = None,
     ) -> CommandResult:
+        _require_admin(actor)
         return self._execute(
             Program,
             program_id,
@@ -208,6 +212,7 @@ class Bewijsketen(Application[uuid.UUID]):
         actor: Actor,
         command: CommandRef | None = None,
     ) -> CommandResult:
+        _require_admin(actor)
         return self._execute(
             Program,
             program_id,
@@ -242,6 +247,8 @@ class Bewijsketen(Application[uuid.UUID]):
         program_version: int | None = None,
         command: CommandRef | None = None,
     ) -> CommandResult:
+        if actor.role not in (Role.ADMIN, Role.COACH):
+            raise NotPermitted("R1", "a trajectory is started by a coach or a program admin")
         program = self.get_program(program_id)
         number = program_version or program.latest_version
         if number is None or number not in program.versions:
@@ -588,6 +595,9 @@ class Bewijsketen(Application[uuid.UUID]):
         command: CommandRef | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        if actor.role not in (Role.ADMIN, Role.COMMITTEE):
+            raise NotPermitted("R10", "assessors are assigned by the committee or a program admin")
+
         def action(t: Trajectory) -> None:
             registered = self._program_for(t).staff[StaffRole.ASSESSOR.value]
             t.assign_assessors(attempt, assessor_ids, set(registered), actor, command)
@@ -732,6 +742,11 @@ class Bewijsketen(Application[uuid.UUID]):
             command,
             expected_version,
         )
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise NotPermitted("R3", "programs and their staff are managed by a program admin")
 
 
 def build_application(settings: Settings | None = None) -> Bewijsketen:

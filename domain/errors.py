@@ -16,6 +16,10 @@ class RuleViolation(DomainError):
         self.message = message
 
 
+class NotPermitted(RuleViolation):
+    """The actor may not perform this command (on this trajectory or program)."""
+
+
 class InvalidInput(RuleViolation):
     """The command's input itself is malformed (unknown outcome code, empty field, ...)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain import rules
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput, NotPermitted, RuleViolation
 from domain.program import ProgramDefinition
 from domain.values import (
     Actor,
@@ -34,10 +34,6 @@ SHA256_HEX = frozenset("0123456789abcdef")
 
 
 _DEFINITIONS: dict[tuple[uuid.UUID, int], tuple[dict[str, Any], ProgramDefinition]] = {}
-
-
-class NotPermitted(RuleViolation):
-    """The actor may not perform this command on this trajectory."""
 
 
 @dataclass
@@ -138,6 +134,8 @@ class Attempt:
     def open(self) -> bool:
         return self.decision is None
 
+
+__all__ = ["NotPermitted", "Trajectory"]
 
 STATE_CLASSES: tuple[type, ...] = (
     EvidenceItem,
@@ -426,6 +424,8 @@ class Trajectory(Aggregate):
         self, coach_id: str, reason: str, actor: Actor, command: CommandRef | None
     ) -> None:
         self._open(actor)
+        if actor.role is not Role.ADMIN:
+            raise NotPermitted("R1", "coaches and mentors are reassigned by a program admin")
         _require_text("R1", reason, "the reason for reassigning")
         if coach_id == self.student_id:
             raise RuleViolation("R10", "a student cannot coach themselves")
@@ -437,6 +437,8 @@ class Trajectory(Aggregate):
         self, mentor_id: str, reason: str, actor: Actor, command: CommandRef | None
     ) -> None:
         self._open(actor)
+        if actor.role is not Role.ADMIN:
+            raise NotPermitted("R1", "coaches and mentors are reassigned by a program admin")
         _require_text("R1", reason, "the reason for reassigning")
         if mentor_id == self.mentor_id:
             raise RuleViolation("R1", f"{mentor_id} is already the mentor")

@@ -640,3 +640,48 @@ def test_r16_closed_after_a_ratified_pass(app: Bewijsketen, program: uuid.UUID) 
         Actor("committee-3", Role.COMMITTEE),
     )
     assert app.get_trajectory(j.id).corrections[-1]["details"] == {"appeal": "upheld"}
+
+
+# Who may manage programs, start trajectories, reassign and assign (R1, R3, R10)
+
+
+def test_program_management_is_for_admins(app: Bewijsketen, program: uuid.UUID) -> None:
+    coach = Actor("coach-1", Role.COACH)
+    assert_refused(app, "R3", lambda: app.register_program("X", "X", coach))
+    assert_refused(
+        app,
+        "R3",
+        lambda: app.publish_program_version(
+            program, ProgramDefinition.from_dict(SOFTWARE_DEVELOPER), coach
+        ),
+    )
+    assert_refused(app, "R3", lambda: app.register_staff(program, "p", StaffRole.ASSESSOR, coach))
+
+
+def test_start_and_reassign_permissions(app: Bewijsketen, program: uuid.UUID) -> None:
+    student = Actor("student-1", Role.STUDENT)
+    assert_refused(
+        app,
+        "R1",
+        lambda: app.start_trajectory(program, "student-1", "c", "coach-1", "mentor-1", student),
+    )
+    assert_refused(
+        app,
+        "R7",
+        lambda: app.start_trajectory(program, "student-1", "c", "nobody", "mentor-1", ADMIN),
+    )
+    j = Journey(app, program, "student-1")
+    j.start()
+    assert_refused(app, "R1", lambda: app.reassign_coach(j.id, "coach-2", "leave", j.coach))
+    assert_refused(app, "R7", lambda: app.reassign_coach(j.id, "outsider", "leave", ADMIN))
+    app.reassign_coach(j.id, "coach-2", "Coach on leave", ADMIN)
+    assert app.get_trajectory(j.id).coach_id == "coach-2"
+
+
+def test_assessors_are_assigned_by_committee_or_admin(app: Bewijsketen, green: Journey) -> None:
+    attempt = green.request_high_stake()
+    assert_refused(
+        app,
+        "R10",
+        lambda: app.assign_assessors(green.id, attempt, ["assessor-1", "assessor-2"], green.coach),
+    )
