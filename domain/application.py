@@ -19,12 +19,12 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 from domain.command_cache import CommandCache
 from domain.config import Settings
 from domain.errors import (
-    NotPermitted,
     AlreadyExists,
     ConcurrencyConflict,
     IdempotencyMismatch,
     InvalidInput,
     NotFound,
+    NotPermitted,
     RuleViolation,
     VersionMismatch,
 )
