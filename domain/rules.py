@@ -10,6 +10,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain.program import ProgramDefinition, Rubric
+from domain.values import Phase
+
+
+def phase(
+    *,
+    closed: bool,
+    attempt_open: bool,
+    last_attempt_failed: bool,
+    medium_stakes_held: int,
+    any_activity: bool,
+) -> Phase:
+    """Where a trajectory stands, derived from facts; the aggregate and read models share it."""
+    if closed:
+        return Phase.CLOSED
+    if attempt_open:
+        return Phase.HIGH_STAKE
+    if last_attempt_failed:
+        return Phase.RESIT
+    if medium_stakes_held:
+        return Phase.MEDIUM_STAKES
+    if any_activity:
+        return Phase.LOW_STAKES
+    return Phase.ORIENTATION
 
 
 def at_least(rubric: Rubric, level: str, threshold: str) -> bool:

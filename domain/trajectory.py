@@ -255,17 +255,13 @@ class Trajectory(Aggregate):
 
     @property
     def phase(self) -> Phase:
-        if self.closed:
-            return Phase.CLOSED
-        if self.open_attempt is not None:
-            return Phase.HIGH_STAKE
-        if self.attempts and self.attempts[-1].passed is False:
-            return Phase.RESIT
-        if self.medium_stakes:
-            return Phase.MEDIUM_STAKES
-        if self.evidence or self.feedback or self.progress_checks:
-            return Phase.LOW_STAKES
-        return Phase.ORIENTATION
+        return rules.phase(
+            closed=self.closed,
+            attempt_open=self.open_attempt is not None,
+            last_attempt_failed=bool(self.attempts) and self.attempts[-1].passed is False,
+            medium_stakes_held=len(self.medium_stakes),
+            any_activity=bool(self.evidence or self.feedback or self.progress_checks),
+        )
 
     @property
     def latest_levels(self) -> dict[str, str]:
