@@ -1,14 +1,18 @@
-"""RFC 9457 problem details for every error the API returns."""
+"""RFC 9457 problem details for every error the API returns, and their OpenAPI declarations."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
+from api.schemas.common import ProblemDetails
 from domain.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -16,57 +20,109 @@ from domain.errors import (
     IdempotencyMismatch,
     InvalidInput,
     NotFound,
+    NotPermitted,
     RuleViolation,
     VersionMismatch,
 )
-from domain.trajectory import NotPermitted
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://bewijsketen.nl/problems/"
 
+log = logging.getLogger("bewijsketen.api")
+
 
 class Problem(Exception):
-    """Raise from a route to answer with a problem document."""
+    """Raise from a route or dependency to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        kind: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
         self.detail = detail
+        self.kind = kind or title.lower().replace(" ", "-")
+        self.headers = headers
         self.extra = extra
 
 
 def problem_response(
-    status: int, title: str, detail: str, instance: str, kind: str, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    kind: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail,
-            "instance": instance, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    body = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
+    """The one place where a refusal by the domain becomes an HTTP status."""
     if isinstance(exc, NotPermitted):
-        return problem_response(403, "Not permitted", exc.message, instance, "forbidden",
-                                rule=exc.rule)
+        return problem_response(
+            403, "Not permitted", exc.message, instance, "not-permitted", rule=exc.rule
+        )
     if isinstance(exc, InvalidInput):
-        return problem_response(422, "Invalid input", exc.message, instance, "invalid-input",
-                                rule=exc.rule)
+        return problem_response(
+            422, "Invalid input", exc.message, instance, "invalid-input", rule=exc.rule
+        )
     if isinstance(exc, RuleViolation):
-        return problem_response(409, "Rule violated", exc.message, instance, "rule-violation",
-                                rule=exc.rule)
+        return problem_response(
+            409, "Rule violated", exc.message, instance, "rule-violation", rule=exc.rule
+        )
     if isinstance(exc, NotFound):
         return problem_response(404, "Not found", str(exc), instance, "not-found")
     if isinstance(exc, AlreadyExists):
         return problem_response(409, "Already exists", str(exc), instance, "already-exists")
     if isinstance(exc, VersionMismatch):
-        return problem_response(412, "Precondition failed", str(exc), instance,
-                                "version-mismatch", current_version=exc.actual)
+        return problem_response(
+            412,
+            "Precondition failed",
+            str(exc),
+            instance,
+            "version-mismatch",
+            current_version=exc.actual,
+        )
     if isinstance(exc, ConcurrencyConflict):
         return problem_response(409, "Conflict", str(exc), instance, "conflict")
     if isinstance(exc, IdempotencyMismatch):
-        return problem_response(422, "Idempotency key reused", str(exc), instance,
-                                "idempotency-key-reused")
-    return problem_response(400, "Refused", str(exc), instance, "refused")
+        return problem_response(
+            422, "Idempotency key reused", str(exc), instance, "idempotency-key-reused"
+        )
+    # Every DomainError subclass is handled above; a new one must get its own status here.
+    log.error("unmapped domain error %r", exc)
+    return problem_response(500, "Internal error", "", instance, "internal")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at this path (for the Allow header of a 405)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path_format:
+            regex, _, _ = compile_path(context.path_format)
+            if regex.match(request.url.path):
+                methods |= set(route.methods or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -76,20 +132,117 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        kind = exc.title.lower().replace(" ", "-")
-        return problem_response(exc.status, exc.title, exc.detail, request.url.path, kind,
-                                **exc.extra)
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            request.url.path,
+            exc.kind,
+            exc.headers,
+            **exc.extra,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors()
         ]
-        return problem_response(422, "Validation failed", "The request is not valid.",
-                                request.url.path, "validation", errors=errors)
+        return problem_response(
+            422,
+            "Validation failed",
+            "The request is not valid.",
+            request.url.path,
+            "validation",
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), str(exc.detail),
-                                request.url.path, f"http-{exc.status_code}")
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route that matched the path.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
+        return problem_response(
+            exc.status_code,
+            str(exc.detail),
+            str(exc.detail),
+            request.url.path,
+            f"http-{exc.status_code}",
+            headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A 5xx is a bug; log it in full and tell the client nothing about the internals.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "Internal error", "", request.url.path, "internal")
+
+
+DESCRIPTIONS = {
+    400: "The body could not be parsed.",
+    401: "No bearer token, or not a valid one.",
+    403: "The actor's role may not do this, or the domain refuses this person (the `rule` "
+    "field says which rule).",
+    404: "No such resource (a student gets this for another student's trajectory).",
+    409: "A domain rule refused the command (`rule` names it), the resource already exists, "
+    "or concurrent writers kept conflicting.",
+    412: "If-Match does not name the current version (`current_version` has it).",
+    422: "The request is not valid: schema validation, invalid input by a rule (`rule`), or an "
+    "Idempotency-Key reused with another request.",
+    503: "The event store is not reachable.",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given problem statuses (see `fix_problem_media_type`)."""
+    return {code: {"model": ProblemDetails, "description": DESCRIPTIONS[code]} for code in codes}
+
+
+def fix_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Makes the documented errors what the API sends, for every route (also ones that declare
+    nothing): problems are application/problem+json, FastAPI's default 422 is a problem too, and
+    an operation that needs a token can answer 401."""
+    ref = "#/components/schemas/ProblemDetails"
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": ref}}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ProblemDetails",
+        ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}"),
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                content = response.get("content", {})
+                body_ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if body_ref == ref:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+                elif status == "422" and body_ref.endswith("/HTTPValidationError"):
+                    response["content"] = dict(problem_content)
+                    response["description"] = DESCRIPTIONS[422]
+            for parameter in operation.get("parameters", []):
+                _drop_null(parameter)
+            if operation.get("security") and "401" not in responses:
+                responses["401"] = {
+                    "description": DESCRIPTIONS[401],
+                    "content": dict(problem_content),
+                }
+    return schema
+
+
+def _drop_null(parameter: dict[str, Any]) -> None:
+    """An optional parameter is documented as `anyOf: [X, null]`; a client leaves it out rather
+    than sending "null", so document X."""
+    schema = parameter.get("schema", {})
+    variants = schema.get("anyOf")
+    if parameter.get("required") or not isinstance(variants, list):
+        return
+    rest = [v for v in variants if v != {"type": "null"}]
+    if len(rest) == 1 and len(rest) < len(variants):
+        extras = {k: v for k, v in schema.items() if k != "anyOf"}
+        parameter["schema"] = {**rest[0], **extras}

@@ -1,11 +1,14 @@
-"""What the API process holds for its lifetime: settings, the application, background services."""
+"""What the API process holds for its lifetime: settings, the application, who is calling,
+and the background services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from api.reads import TrajectoryReads
 from api.settings import ApiSettings
+from api.tokens import Authenticator
 from domain.application import Bewijsketen
 
 
@@ -19,5 +22,7 @@ class BackgroundService(Protocol):
 class AppState:
     settings: ApiSettings
     application: Bewijsketen
+    authenticator: Authenticator | None = None
+    reads: TrajectoryReads | None = None
     services: dict[str, BackgroundService] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)

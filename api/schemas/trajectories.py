@@ -1,0 +1,221 @@
+"""Bodies of the trajectory resource: starting one, staff changes, corrections, and its views."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from api.schemas.common import MAX_INT, Body, Number, PersonId, Text
+
+
+class TrajectoryStart(Body):
+    """Starts a student's trajectory on a published program version (R3: pinned for good)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "program_id": "bd78b3a1-595c-52a6-8acc-440df303aaad",
+                    "student_id": "student-26",
+                    "cohort": "2026-A",
+                    "coach_id": "coach-1",
+                    "mentor_id": "mentor-1",
+                }
+            ]
+        }
+    )
+
+    program_id: uuid.UUID = Field(description="The program.")
+    program_version: Number | None = Field(
+        None, description="The published version to run under; the latest when left out."
+    )
+    student_id: PersonId
+    cohort: Text = Field(
+        description="The cohort (with the program and student: the id).",
+        max_length=100,
+        examples=["2026-A"],
+    )
+    coach_id: PersonId = Field(description="A coach registered for the program.")
+    mentor_id: PersonId = Field(description="A mentor (SLB) registered for the program.")
+
+
+class CoachReassignment(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"coach_id": "coach-2", "reason": "Coach on leave"}]}
+    )
+
+    coach_id: PersonId = Field(description="A coach registered for the program.")
+    reason: Text = Field(description="Why the coach changes.")
+
+
+class MentorReassignment(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"mentor_id": "mentor-2", "reason": "New class mentor"}]}
+    )
+
+    mentor_id: PersonId = Field(description="A mentor registered for the program.")
+    reason: Text = Field(description="Why the mentor changes.")
+
+
+class CorrectionRecord(Body):
+    """A correction names the event (by version) it corrects and why; nothing is erased (R2)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "corrects_version": 3,
+                    "reason": "Wrong outcome code in the evidence",
+                    "details": {"outcomes": ["LO2"]},
+                }
+            ]
+        }
+    )
+
+    corrects_version: int = Field(ge=1, le=MAX_INT, description="Version of the corrected event.")
+    reason: Text = Field(description="Why the correction is made.")
+    details: dict[str, JsonValue] = Field(
+        default_factory=dict, max_length=100, description="What the corrected values are."
+    )
+
+
+# ---- views (responses): the shape of domain/views.py:trajectory_view
+
+
+class EvidenceView(BaseModel):
+    evidence_id: str
+    title: str
+    kind: str
+    uri: str
+    sha256: str
+    outcomes: list[str]
+    criteria: list[str]
+    ai_use: bool
+    external_sources: bool
+    declaration: str
+    submitted_at: datetime
+    withdrawn: bool
+    withdrawal_reason: str
+
+
+class FeedbackView(BaseModel):
+    feedback_id: str
+    source: str
+    giver_id: str
+    outcomes: list[str]
+    criteria: list[str]
+    evidence_id: str | None
+    text: str
+    request_id: str | None
+    given_at: datetime
+
+
+class FeedbackRequestView(BaseModel):
+    request_id: str
+    requested_from: str
+    source: str
+    outcomes: list[str]
+    answered: bool
+
+
+class ProgressCheckView(BaseModel):
+    light: str = Field(description="green, orange or red.")
+    notes: str
+    checked_by: str
+    checked_at: datetime
+
+
+class MediumStakeView(BaseModel):
+    number: int
+    moment: int = Field(description="Percentage of the program.")
+    portfolio: list[str]
+    levels: dict[str, str]
+    feedback: str
+    rationale: str
+    held_by: str
+    held_at: datetime
+
+
+class JudgmentView(BaseModel):
+    """An assessor's judgment; sealed (no levels or verdict) until all assessors judged (R11)."""
+
+    assessor_id: str
+    sealed: bool
+    submitted_at: datetime
+    levels: dict[str, str] | None = None
+    level_rationales: dict[str, str] | None = None
+    verdict: str | None = None
+    rationale: str | None = None
+
+
+class AttemptView(BaseModel):
+    number: int
+    early: bool
+    portfolio: list[str]
+    reading_guide: dict[str, str]
+    requested_at: datetime
+    assessors: list[str]
+    judgments: list[JudgmentView]
+    interview_held: bool
+    final_levels: dict[str, str] | None
+    concluded_levels: dict[str, str] | None
+    passed: bool | None
+    round: int
+    votes_cast: int
+    decision: str | None
+    development_plan: str | None
+
+
+class NextStepView(BaseModel):
+    step: str = Field(description="The next step on the trajectory.")
+    missing: list[str] = Field(description="What blocks it, with the rule that requires it.")
+
+
+class TrajectoryView(BaseModel):
+    """A trajectory as it stands (or stood, with as_of / version)."""
+
+    id: uuid.UUID
+    version: int = Field(description="The trajectory's version; also its ETag.")
+    modified_on: datetime
+    program_id: uuid.UUID
+    program_version: int
+    student_id: str
+    cohort: str
+    coach_id: str
+    mentor_id: str
+    phase: str
+    closed: bool
+    outcomes: list[str]
+    baseline: dict[str, str]
+    evidence: list[EvidenceView]
+    evidence_per_outcome: dict[str, int]
+    feedback: list[FeedbackView]
+    feedback_requests: list[FeedbackRequestView]
+    progress_checks: list[ProgressCheckView]
+    medium_stakes: list[MediumStakeView]
+    green_light: str | None
+    green_light_note: str
+    early_route: str | None
+    attempts: list[AttemptView]
+    corrections: list[dict[str, Any]]
+    exhibitions: dict[str, list[str]]
+    next_step: NextStepView
+
+
+class HistoryRowView(BaseModel):
+    version: int
+    timestamp: datetime
+    actor_id: str
+    actor_role: str
+    event_type: str
+    summary: str
+
+
+class TrajectoryHistory(BaseModel):
+    """Every event of the trajectory, in order, with who did it and when (R1)."""
+
+    trajectory_id: uuid.UUID
+    rows: list[HistoryRowView]
