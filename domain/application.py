@@ -135,7 +135,12 @@ class Bewijsketen(Application[uuid.UUID]):
                     self.command_cache.evict(aggregate_id)
                     self.conflicts_met += 1
                     if expected_version is not None:
-                        raise VersionMismatch(expected_version, expected_version + 1) from None
+                        # The winner may have been this very request, sent twice.
+                        fresh: Any = self._load(cls, aggregate_id)
+                        replay = self._replay(fresh, command)
+                        if replay is not None:
+                            return replay
+                        raise VersionMismatch(expected_version, fresh.version) from None
                 except BaseException:
                     # A refused command leaves no pending events behind in the cache.
                     self.command_cache.evict(aggregate_id)
@@ -194,6 +199,7 @@ class Bewijsketen(Application[uuid.UUID]):
         role: StaffRole,
         actor: Actor,
         command: CommandRef | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         _require_admin(actor)
         return self._execute(
@@ -201,7 +207,7 @@ class Bewijsketen(Application[uuid.UUID]):
             program_id,
             lambda p: p.register_staff(person_id, role, actor, command),
             command,
-            None,
+            expected_version,
         )
 
     def deregister_staff(
@@ -211,6 +217,7 @@ class Bewijsketen(Application[uuid.UUID]):
         role: StaffRole,
         actor: Actor,
         command: CommandRef | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         _require_admin(actor)
         return self._execute(
@@ -218,7 +225,7 @@ class Bewijsketen(Application[uuid.UUID]):
             program_id,
             lambda p: p.deregister_staff(person_id, role, actor, command),
             command,
-            None,
+            expected_version,
         )
 
     def get_program(self, program_id: uuid.UUID) -> Program:

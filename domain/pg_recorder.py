@@ -15,6 +15,8 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg import ClientCursor
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from eventsourcing.persistence import InterfaceError, OperationalError  # isort: skip
@@ -27,16 +29,16 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
-        # Pool connections are in autocommit mode: one simple-protocol round trip opens the
-        # transaction, takes the lock and queues the notification.
-        self.lean_prelude: Composed = SQL(
+        # The whole transaction is one simple-protocol query with client-side bound values:
+        # the table lock is held for a single round trip, and never while this process waits
+        # for the GIL between statements.
+        self.lean_head: Composed = SQL(
             "BEGIN; SET LOCAL lock_timeout = '{0}s'; LOCK TABLE {1}.{2} IN EXCLUSIVE MODE; "
-            "NOTIFY {3}"
+            "NOTIFY {3}; INSERT INTO {1}.{2} (originator_id, originator_version, topic, state) "
+            "VALUES "
         ).format(self.datastore.lock_timeout, *table, Identifier(self.channel_name))
-        self.lean_insert: Composed = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
-            "VALUES (%s, %s, %s, %s) RETURNING notification_id"
-        ).format(*table)
+        self.lean_row = SQL("(%s, %s, %s, %s)")
+        self.lean_tail = SQL(" RETURNING notification_id; COMMIT")
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -51,23 +53,27 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             return super().insert_events(stored_events, **kwargs)
         if not stored_events:
             return []
-        ids: list[int] = []
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        query = self.lean_head + SQL(", ").join([self.lean_row] * len(stored_events))
+        query += self.lean_tail
+        params: list[Any] = []
+        for e in stored_events:
+            params += [e.originator_id, e.originator_version, e.topic, e.state]
+        with self.datastore.get_connection() as conn:
             assert conn.autocommit
+            curs = ClientCursor(conn, row_factory=tuple_row)
             try:
-                curs.execute(self.lean_prelude)
-                for e in stored_events:
-                    curs.execute(
-                        self.lean_insert,
-                        (e.originator_id, e.originator_version, e.topic, e.state),
-                        prepare=True,
-                    )
-                    row = curs.fetchone()
-                    assert row is not None
-                    ids.append(int(row["notification_id"]))
-                curs.execute(b"COMMIT")
+                curs.execute(query, params)
+                ids: list[int] = []
+                while True:
+                    if curs.pgresult is not None and curs.pgresult.ntuples:
+                        ids.extend(int(r[0]) for r in curs.fetchall())
+                    if not curs.nextset():
+                        break
             except BaseException:
                 if not conn.closed:
-                    curs.execute(b"ROLLBACK")
+                    conn.execute(b"ROLLBACK")
                 raise
-        return ids
+            finally:
+                curs.close()
+        # Values are inserted in order, so their serial ids ascend in the same order.
+        return sorted(ids)

@@ -181,9 +181,9 @@ class Program(Aggregate):
         copied: Program = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
         return copied
 
-    def _remember(self, command: CommandRef | None) -> None:
+    def _remember(self, command: CommandRef | None, version: int = 1) -> None:
         if command is not None:
-            self.commands[command.key] = (command.fingerprint, self.version)
+            self.commands[command.key] = (command.fingerprint, version)
 
     @property
     def latest_version(self) -> int | None:
@@ -228,18 +228,18 @@ class Program(Aggregate):
         self, number: int, definition: dict[str, Any], actor: Actor, command: CommandRef | None
     ) -> None:
         self.versions[number] = definition
-        self._remember(command)
+        self._remember(command, self.version + 1)
 
     @event("StaffRegistered")
     def _staff_registered(
         self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
     ) -> None:
         self.staff[role.value].add(person_id)
-        self._remember(command)
+        self._remember(command, self.version + 1)
 
     @event("StaffDeregistered")
     def _staff_deregistered(
         self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
     ) -> None:
         self.staff[role.value].discard(person_id)
-        self._remember(command)
+        self._remember(command, self.version + 1)
