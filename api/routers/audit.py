@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import ALL_ROLES, StateDep, require_roles
 from api.problems import Problem, problems
@@ -58,7 +58,9 @@ def public_key(state: StateDep) -> dict[str, Any]:
 def list_checkpoints(
     state: StateDep,
     _: Reader,
-    after: Annotated[int, Query(ge=0, description="Only checkpoints of a larger tree.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**62, description="Only checkpoints of a larger tree.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     audit = runtime(state)
@@ -99,7 +101,11 @@ def latest_checkpoint(state: StateDep, _: Reader) -> dict[str, Any]:
     summary="The signed checkpoint of one tree size",
     responses=problems(401, 403, 404),
 )
-def checkpoint_of_size(state: StateDep, _: Reader, tree_size: int) -> dict[str, Any]:
+def checkpoint_of_size(
+    state: StateDep,
+    _: Reader,
+    tree_size: Annotated[int, Path(ge=1, le=2**62, description="Leaves in the tree.")],
+) -> dict[str, Any]:
     checkpoint = runtime(state).store.checkpoint(tree_size)
     if checkpoint is None:
         raise _not_found(f"no checkpoint of tree size {tree_size}")
