@@ -1,0 +1,155 @@
+"""`bewijsketen project` (the projection worker) and `bewijsketen projections status|rebuild`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from domain.application import build_application
+from domain.config import Settings
+from projections import log
+from projections.config import ProjectionConfig
+from projections.models import all_models, by_name
+from projections.rebuild import rebuild as rebuild_models
+from projections.runner import Runner
+from projections.runner import status as projection_status
+from projections.store import RebuildRunning, open_store
+
+NAME = "projections"
+cli = typer.Typer(help="Read models: their status, and rebuilding them.", no_args_is_help=True)
+console = Console()
+
+
+def _config(batch_size: int | None = None) -> ProjectionConfig:
+    config = ProjectionConfig.from_settings(Settings())
+    return (
+        config
+        if batch_size is None
+        else ProjectionConfig.from_settings(config.store, batch_size=batch_size)
+    )
+
+
+@cli.command()
+def status() -> None:
+    """Each projection's position, the log head and the lag."""
+    config = _config()
+    app = build_application(config.store)
+    store = open_store(config)
+    try:
+        Runner(app, store, all_models(), config).ensure()
+        report = projection_status(app, store, [m.name for m in all_models()])
+    finally:
+        store.close()
+        app.close()
+    table = Table(title=f"Projections (log head {report['head']})")
+    for column in ("projection", "position", "lag (events)", "lag (s)", "updated", "worker"):
+        table.add_column(column)
+    for p in report["projections"]:
+        table.add_row(
+            p["name"],
+            str(p["position"]),
+            f"{p['lag_events']}{'+' if p['lag_events_capped'] else ''}",
+            f"{p['lag_seconds']:.3f}",
+            p["updated_at"] or "-",
+            p["worker"] or "-",
+        )
+    console.print(table)
+
+
+@cli.command()
+def rebuild(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="One projection (progress, cohorts, calibration, borging); all if omitted."
+        ),
+    ] = None,
+) -> None:
+    """Rebuild from position 0 beside the live tables, which serve reads until the swap."""
+    try:
+        models = by_name([name] if name else None)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    config = _config()
+    app = build_application(config.store)
+    store = open_store(config)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("reading the event log", total=max(1, log.head(app)))
+
+            def progress(position: int, head: int) -> None:
+                bar.update(task, completed=position, total=head)
+
+            def stage(text: str) -> None:
+                bar.update(task, description=text)
+
+            position = rebuild_models(
+                app, store, models, config.batch_size, progress=progress, stage=stage
+            )
+    except RebuildRunning as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+        app.close()
+    names = ", ".join(m.name for m in models)
+    console.print(f"Rebuilt {names}; swapped in at log position {position}.")
+
+
+def project(
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Events per transaction (BEWIJSKETEN_PROJECTION_BATCH_SIZE)."),
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Catch up to the head of the log, then exit.")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="DEBUG logs every batch applied.")] = "INFO",
+) -> None:
+    """Run the projection worker until SIGTERM or Ctrl-C; several may run at once."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("bewijsketen").setLevel(log_level.upper())
+    config = _config(batch_size)
+    app = build_application(config.store)
+    store = open_store(config)
+    runner = Runner(app, store, all_models(), config)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        runner.ensure()
+        if once:
+            events = runner.catch_up()
+            console.print(f"Caught up: {events} events applied.")
+        else:
+            logging.getLogger("bewijsketen.projections").info(
+                "projection worker %s started (batch %d)", runner.worker, config.batch_size
+            )
+            runner.run(stop)
+    finally:
+        store.close()
+        app.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("project")(project)

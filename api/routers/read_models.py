@@ -1,0 +1,589 @@
+"""GET endpoints of the four read models, with filters, pages and read-your-writes.
+
+Read-your-writes: every command answers with the log `position` of its last event. A query
+that passes `?min_position=N` waits (at most BEWIJSKETEN_READ_WAIT_MAX seconds, 5 by default)
+until the read model has applied the log up to N. If it has not by then, or N lies beyond the
+log's head (no command answered it), the answer still comes, at once, with `stale: true` in the
+body and `X-Projection-Stale: true`: the client decides whether to retry. Every answer carries
+`X-Projection-Position`, the position the data reflects.
+
+Who reads what (docs/read-models.md has the full table): a student reads only their own
+progress; a coach or mentor the progress of the trajectories they coach or mentor, and every
+cohort overview (teams plan together); an assessor only their own workload and calibration;
+committee, quality, inspector and admin read everything.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, cast, get_args
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, BeforeValidator, Field, create_model
+
+from api.deps import StateDep, require_roles
+from api.problems import Problem, problems
+from api.schemas.common import MAX_INT
+from domain.values import Actor, Phase, Role
+from projections import log
+from projections.models.borging import CHECKS, EXCEPTIONS, ITEMS
+from projections.models.calibration import ASSESSORS, PAIRS
+from projections.models.cohorts import MEMBERS
+from projections.models.progress import LIGHTS, OUTCOMES, TRAJECTORIES
+from projections.queries import Page, ReadQueries, Where
+from projections.schema import Table
+from projections.service import ProjectionService
+
+router = APIRouter(prefix="/read-models", tags=["read models"])
+
+PY_TYPES: dict[str, Any] = {
+    "uuid": uuid.UUID,
+    "text": str,
+    "int": int,
+    "bool": bool,
+    "float": float,
+    "time": datetime,
+    "json": Any,
+    "bytes": bytes,
+}
+MAX_WAIT = 5.0
+MAX_OFFSET = 1_000_000
+
+# ---- response models, derived from the table declarations so the two never drift apart
+
+
+def row_model(table: Table, name: str, **extra: Any) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        c.name: (PY_TYPES[c.type] | None, Field(description=c.description)) for c in table.columns
+    }
+    fields.update(extra)
+    model: type[BaseModel] = create_model(name, __doc__=table.doc, **fields)
+    return model
+
+
+def page_model(item: type[BaseModel], name: str) -> type[BaseModel]:
+    model: type[BaseModel] = create_model(
+        name,
+        position=(int, Field(description="The log position the data reflects.")),
+        stale=(bool, Field(description="True if min_position was asked and not reached.")),
+        limit=(int, Field(description="Page size asked for.")),
+        offset=(int, Field(description="Rows skipped.")),
+        next_offset=(int | None, Field(description="Offset of the next page; null on the last.")),
+        items=(
+            cast(Any, types.GenericAlias(list, (item,))),
+            Field(description="The rows of this page."),
+        ),
+    )
+    return model
+
+
+ProgressRow = row_model(TRAJECTORIES, "ProgressRow")
+OutcomeRow = row_model(OUTCOMES, "ProgressOutcomeRow")
+LightRow = row_model(LIGHTS, "ProgressLightRow")
+MemberRow = row_model(
+    MEMBERS,
+    "CohortMemberRow",
+    at_risk=(bool, Field(description="Red or orange light, or no activity for inactive_days.")),
+    at_risk_reasons=(list[str], Field(description="Why the student is at risk.")),
+)
+CalibrationAssessorRow = row_model(ASSESSORS, "CalibrationAssessorRow")
+CalibrationPairRow = row_model(PAIRS, "CalibrationPairRow")
+BorgingRow = row_model(CHECKS, "BorgingCheckRow")
+ExceptionRow = row_model(EXCEPTIONS, "BorgingExceptionRow")
+
+
+class PhaseLightCount(BaseModel):
+    phase: str
+    light: str = Field(description="green, orange, red or none")
+    students: int
+
+
+class CohortSummary(BaseModel):
+    program_id: uuid.UUID
+    program_version: int
+    cohort: str
+    students: int = Field(description="Trajectories in this program version and cohort.")
+    by_phase: dict[str, int]
+    by_light: dict[str, int] = Field(description="By latest traffic light ('none': no check yet).")
+    by_phase_and_light: list[PhaseLightCount]
+    at_risk: int = Field(
+        description="Not closed, and red or orange, or inactive for inactive_days."
+    )
+    ready_for_high_stake: int = Field(description="May request the high-stake; nothing missing.")
+    upcoming: dict[str, int] = Field(
+        description="Workload: next medium-stakes (medium_stake_1, medium_stake_2) and open "
+        "high-stakes (high_stake)."
+    )
+
+
+class AssessorWorkload(BaseModel):
+    assessor_id: str
+    to_judge: int = Field(description="Assigned attempts the assessor has not judged yet.")
+    judged: int = Field(description="Judged attempts that are still open (CGI, conclusion, vote).")
+    open: int = Field(description="to_judge + judged.")
+
+
+class ProgressDetail(BaseModel):
+    position: int
+    stale: bool
+    trajectory: ProgressRow  # type: ignore[valid-type]
+    outcomes: list[OutcomeRow]  # type: ignore[valid-type]
+    lights: list[LightRow]  # type: ignore[valid-type]
+
+
+ProgressPage = page_model(ProgressRow, "ProgressPage")
+CohortPage = page_model(CohortSummary, "CohortPage")
+MemberPage = page_model(MemberRow, "CohortMemberPage")
+WorkloadPage = page_model(AssessorWorkload, "WorkloadPage")
+CalibrationAssessorPage = page_model(CalibrationAssessorRow, "CalibrationAssessorPage")
+CalibrationPairPage = page_model(CalibrationPairRow, "CalibrationPairPage")
+BorgingPage = page_model(BorgingRow, "BorgingCheckPage")
+ExceptionPage = page_model(ExceptionRow, "BorgingExceptionPage")
+
+# ---- parameters
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**62,
+        description="Wait (at most 5 s) until the read model has applied the log up to this "
+        "position, e.g. the `position` a command answered.",
+    ),
+]
+IdText = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+ProgramId = Annotated[uuid.UUID | None, Query(description="The program.")]
+ProgramVersion = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    """pydantic would read a bare number as seconds since 1970; the schema promises ISO 8601."""
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date-time, not a number")
+    return value
+
+
+Since = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_only),
+    Query(alias="from", description="Concluded at or after (ISO 8601)."),
+]
+Until = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_only),
+    Query(alias="to", description="Concluded before (ISO 8601)."),
+]
+InactiveDays = Annotated[
+    int, Query(ge=1, le=3650, description="No activity for this many days counts as at risk.")
+]
+PhaseName = Literal["orientation", "low_stakes", "medium_stakes", "high_stake", "resit", "closed"]
+LightName = Literal["green", "orange", "red", "none"]
+Decision = Literal["pending", "ratified", "referred_back"]
+ItemName = Literal[
+    "min_assessors",
+    "independence",
+    "min_evidence",
+    "evidence_variety",
+    "feedback_givers",
+    "green_light_before_request",
+    "ai_use_explained",
+    "no_compensation",
+    "quorum",
+]
+# The literals above are spelled out for the OpenAPI document; they must match the domain's.
+assert set(get_args(PhaseName)) == {p.value for p in Phase}
+assert list(get_args(ItemName)) == list(ITEMS)
+
+
+def moment(value: datetime | None, name: str) -> datetime | None:
+    """A filter time in UTC; a time without zone is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise Problem(
+            422, "Validation failed", f"{name} is out of range", kind="validation"
+        ) from None
+
+
+# ---- consistency (read-your-writes) and access
+
+
+@dataclass(frozen=True)
+class Reading:
+    queries: ReadQueries
+    position: int
+    stale: bool
+
+    def page(self, page: Page) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "stale": self.stale,
+            "limit": page.limit,
+            "offset": page.offset,
+            "next_offset": page.next_offset,
+            "items": page.items,
+        }
+
+
+def service_of(state: Any) -> ProjectionService:
+    service = state.services.get("projections")
+    if not isinstance(service, ProjectionService):
+        raise Problem(503, "Read models unavailable", "The projection service is not running.")
+    return service
+
+
+def reading(name: str) -> Any:
+    """A dependency that waits for `min_position` on projection `name` (bounded)."""
+
+    def dependency(
+        state: StateDep, response: Response, min_position: MinPosition = None
+    ) -> Reading:
+        service = service_of(state)
+        if min_position is None:
+            position = service.store.position(name) or 0
+            stale = False
+        else:
+            position = service.store.position(name) or 0
+            if position < min_position and min_position <= log.head(service.app):
+                wait = min(MAX_WAIT, service.config.read_wait_max)
+                position = service.wait_for(name, min_position, wait)
+            stale = position < min_position
+        response.headers["X-Projection-Position"] = str(position)
+        if stale:
+            response.headers["X-Projection-Stale"] = "true"
+        return Reading(ReadQueries(service.store), position, stale)
+
+    return dependency
+
+
+STAFF_READERS = (Role.COMMITTEE, Role.QUALITY, Role.INSPECTOR, Role.ADMIN)
+ProgressReader = Annotated[
+    Actor, Depends(require_roles(Role.STUDENT, Role.COACH, Role.MENTOR, *STAFF_READERS))
+]
+CohortReader = Annotated[Actor, Depends(require_roles(Role.COACH, Role.MENTOR, *STAFF_READERS))]
+WorkloadReader = Annotated[
+    Actor, Depends(require_roles(Role.COACH, Role.MENTOR, Role.ASSESSOR, *STAFF_READERS))
+]
+CalibrationReader = Annotated[Actor, Depends(require_roles(Role.ASSESSOR, *STAFF_READERS))]
+BorgingReader = Annotated[Actor, Depends(require_roles(*STAFF_READERS))]
+
+ProgressReading = Annotated[Reading, Depends(reading("progress"))]
+CohortReading = Annotated[Reading, Depends(reading("cohorts"))]
+CalibrationReading = Annotated[Reading, Depends(reading("calibration"))]
+BorgingReading = Annotated[Reading, Depends(reading("borging"))]
+
+READ_PROBLEMS = problems(401, 403, 422)
+
+
+def restrict_progress(where: Where, actor: Actor) -> Where:
+    """A student sees their own trajectories; a coach or mentor the ones they coach or mentor."""
+    if actor.role is Role.STUDENT:
+        where.add("student_id = ?", actor.person_id)
+    elif actor.role is Role.COACH:
+        where.add("coach_id = ?", actor.person_id)
+    elif actor.role is Role.MENTOR:
+        where.add("mentor_id = ?", actor.person_id)
+    return where
+
+
+# ---- progress
+
+
+@router.get(
+    "/progress",
+    response_model=ProgressPage,
+    summary="Trajectory progress: phase, next step and what is missing",
+    responses=READ_PROBLEMS,
+)
+def list_progress(
+    actor: ProgressReader,
+    read: ProgressReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    student_id: IdText = None,
+    coach_id: IdText = None,
+    mentor_id: IdText = None,
+    phase: Annotated[PhaseName | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """One row per trajectory, ordered by trajectory id. A student gets only their own rows, a
+    coach or mentor only the trajectories they coach or mentor."""
+    where = restrict_progress(read.queries.where(), actor)
+    for column, value in (
+        ("program_id", program_id),
+        ("program_version", program_version),
+        ("cohort", cohort),
+        ("student_id", student_id),
+        ("coach_id", coach_id),
+        ("mentor_id", mentor_id),
+        ("phase", phase),
+    ):
+        where.eq(column, value)
+    return read.page(read.queries.progress(where, limit, offset))
+
+
+@router.get(
+    "/progress/{trajectory_id}",
+    response_model=ProgressDetail,
+    summary="One trajectory's progress, per outcome, with its traffic-light history",
+    responses=problems(401, 403, 404, 422),
+)
+def get_progress(
+    trajectory_id: uuid.UUID,
+    actor: ProgressReader,
+    read: ProgressReading,
+    state: StateDep,
+) -> dict[str, Any]:
+    """404 when the trajectory does not exist or is not the reader's (a student's own, a
+    coach's or mentor's own). A trajectory the read model has not reached yet is waited for
+    (bounded), so a 404 means it did not exist when the request came in."""
+    found = read.queries.progress_of(trajectory_id)
+    position, stale = read.position, read.stale
+    if found is None:
+        service = service_of(state)
+        head = log.head(service.app)
+        if position < head:
+            position = service.wait_for(
+                "progress", head, min(MAX_WAIT, service.config.read_wait_max)
+            )
+            found = read.queries.progress_of(trajectory_id)
+    if found is not None:
+        row = found["trajectory"]
+        visible = (
+            (actor.role is Role.STUDENT and row["student_id"] == actor.person_id)
+            or (actor.role is Role.COACH and row["coach_id"] == actor.person_id)
+            or (actor.role is Role.MENTOR and row["mentor_id"] == actor.person_id)
+            or actor.role in STAFF_READERS
+        )
+        if visible:
+            return {"position": position, "stale": stale, **found}
+    raise Problem(404, "Not found", f"trajectory {trajectory_id} not found", kind="not-found")
+
+
+# ---- cohorts
+
+
+@router.get(
+    "/cohorts",
+    response_model=CohortPage,
+    summary="Cohort overview: counts by phase and light, at risk, ready, upcoming stakes",
+    responses=READ_PROBLEMS,
+)
+def list_cohorts(
+    actor: CohortReader,
+    read: CohortReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    inactive_days: InactiveDays = 14,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """One summary per program version and cohort, ordered by program, version and cohort."""
+    where = read.queries.where()
+    where.eq("program_id", program_id).eq("program_version", program_version).eq("cohort", cohort)
+    return read.page(read.queries.cohorts(where, limit, offset, inactive_days))
+
+
+@router.get(
+    "/cohort-members",
+    response_model=MemberPage,
+    summary="Students of cohorts: who is at risk, ready for the high-stake, or up next",
+    responses=READ_PROBLEMS,
+)
+def list_cohort_members(
+    actor: CohortReader,
+    read: CohortReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    coach_id: IdText = None,
+    mentor_id: IdText = None,
+    phase: Annotated[PhaseName | None, Query()] = None,
+    light: Annotated[LightName | None, Query()] = None,
+    at_risk: Annotated[bool | None, Query(description="Only (or no) students at risk.")] = None,
+    ready: Annotated[bool | None, Query(description="Ready for the high-stake.")] = None,
+    upcoming: Annotated[
+        Literal["medium_stake_1", "medium_stake_2", "high_stake"] | None, Query()
+    ] = None,
+    inactive_days: InactiveDays = 14,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Ordered by program, version, cohort and student."""
+    where = read.queries.where()
+    for column, value in (
+        ("program_id", program_id),
+        ("program_version", program_version),
+        ("cohort", cohort),
+        ("coach_id", coach_id),
+        ("mentor_id", mentor_id),
+        ("phase", phase),
+        ("light", light),
+        ("ready_for_high_stake", ready),
+        ("upcoming", upcoming),
+    ):
+        where.eq(column, value)
+    return read.page(read.queries.members(where, limit, offset, inactive_days, at_risk))
+
+
+@router.get(
+    "/workload",
+    response_model=WorkloadPage,
+    summary="Assessor workload: open high-stake assignments per person",
+    responses=READ_PROBLEMS,
+)
+def assessor_workload(
+    actor: WorkloadReader,
+    read: CohortReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    assessor_id: IdText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Per assessor, attempts still to judge and judged ones still open. An assessor sees only
+    their own row."""
+    if actor.role is Role.ASSESSOR:
+        assessor_id = actor.person_id
+    return read.page(
+        read.queries.workload(program_id, program_version, cohort, assessor_id, limit, offset)
+    )
+
+
+# ---- calibration
+
+
+@router.get(
+    "/calibration/assessors",
+    response_model=CalibrationAssessorPage,
+    summary="Assessor calibration per assessor: agreement with co-assessors, kappa, CGIs",
+    responses=READ_PROBLEMS,
+)
+def calibration_assessors(
+    actor: CalibrationReader,
+    read: CalibrationReading,
+    program_id: ProgramId = None,
+    assessor_id: IdText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Per program and assessor. An assessor sees only their own rows."""
+    if actor.role is Role.ASSESSOR:
+        assessor_id = actor.person_id
+    where = read.queries.where().eq("program_id", program_id).eq("assessor_id", assessor_id)
+    return read.page(read.queries.calibration_assessors(where, limit, offset))
+
+
+@router.get(
+    "/calibration/pairs",
+    response_model=CalibrationPairPage,
+    summary="Assessor calibration per pair of assessors",
+    responses=READ_PROBLEMS,
+)
+def calibration_pairs(
+    actor: CalibrationReader,
+    read: CalibrationReading,
+    program_id: ProgramId = None,
+    assessor_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="Pairs this assessor is in.",
+        ),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Per program and pair (assessor_a < assessor_b). An assessor sees only their own pairs."""
+    if actor.role is Role.ASSESSOR:
+        assessor_id = actor.person_id
+    where = read.queries.where().eq("program_id", program_id)
+    return read.page(read.queries.calibration_pairs(where, assessor_id, limit, offset))
+
+
+# ---- borging
+
+
+@router.get(
+    "/borging/checks",
+    response_model=BorgingPage,
+    summary="Borging checklist per concluded high-stake",
+    responses=READ_PROBLEMS,
+)
+def borging_checks(
+    actor: BorgingReader,
+    read: BorgingReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    trajectory_id: Annotated[uuid.UUID | None, Query()] = None,
+    since: Since = None,
+    until: Until = None,
+    all_ok: Annotated[
+        bool | None, Query(description="Only checklists with (or without) a false item.")
+    ] = None,
+    decision: Annotated[Decision | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Ordered by conclusion time; `from` and `to` bound the conclusion time."""
+    where = read.queries.where()
+    for column, value in (
+        ("program_id", program_id),
+        ("program_version", program_version),
+        ("cohort", cohort),
+        ("trajectory_id", trajectory_id),
+        ("all_ok", all_ok),
+        ("decision", decision),
+    ):
+        where.eq(column, value)
+    where.since("concluded_at", moment(since, "from")).before("concluded_at", moment(until, "to"))
+    return read.page(read.queries.borging_checks(where, limit, offset))
+
+
+@router.get(
+    "/borging/exceptions",
+    response_model=ExceptionPage,
+    summary="Borging exceptions to follow up, by program and period",
+    responses=READ_PROBLEMS,
+)
+def borging_exceptions(
+    actor: BorgingReader,
+    read: BorgingReading,
+    program_id: ProgramId = None,
+    program_version: ProgramVersion = None,
+    cohort: IdText = None,
+    item: Annotated[ItemName | None, Query(description="One checklist item.")] = None,
+    decision: Annotated[Decision | None, Query()] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """One row per false checklist item, ordered by conclusion time."""
+    where = read.queries.where()
+    for column, value in (
+        ("program_id", program_id),
+        ("program_version", program_version),
+        ("cohort", cohort),
+        ("item", item),
+        ("decision", decision),
+    ):
+        where.eq(column, value)
+    where.since("concluded_at", moment(since, "from")).before("concluded_at", moment(until, "to"))
+    return read.page(read.queries.borging_exceptions(where, limit, offset))
