@@ -55,6 +55,9 @@ from projections.store import open_store
 
 console = Console()
 READ_SCHEMA = "bench_projections_read"
+# Pages of the same size at both store sizes (a small store has fewer rows per coach or program),
+# so that the comparison is about the store's size, not the page's.
+PAGE = 10
 LAG_DATABASE = "bewijsketen_bench_projections"
 BEWIJSKETEN = str(Path(sys.executable).with_name("bewijsketen"))
 
@@ -130,7 +133,7 @@ def measure_rebuild(url: str) -> RebuildResult:
         events, raw_seconds = raw_read_and_decode(app, head, tuned=False)
         _, prefetched_seconds = raw_read_and_decode(app, head, tuned=True)
         marks: dict[str, float] = {}
-        with Progress(transient=True, console=console) as bar:
+        with Progress(transient=True, console=console, refresh_per_second=2) as bar:
             task = bar.add_task("  rebuilding every read model", total=head)
 
             def progress(position: int, top: int) -> None:
@@ -143,6 +146,10 @@ def measure_rebuild(url: str) -> RebuildResult:
             started = time.perf_counter()
             rebuild(app, store, all_models(), progress=progress, stage=stage)
             elapsed = time.perf_counter() - started
+        # The tuned baseline once more, after the rebuild: other load on the machine comes and
+        # goes, and the faster of the two runs makes the stricter comparison.
+        _, again = raw_read_and_decode(app, head, tuned=True)
+        prefetched_seconds = min(prefetched_seconds, again)
         trajectories = store.query(
             f"SELECT count(*) AS n FROM {store.live.q('progress_trajectories')}"
         )[0]["n"]
@@ -351,10 +358,13 @@ def endpoint_requests(url: str) -> list[tuple[str, Callable[[int], tuple[str, di
             "progress?coach_id",
             lambda i: (
                 "/read-models/progress",
-                {"coach_id": coaches[i % len(coaches)], "limit": 50},
+                {"coach_id": coaches[i % len(coaches)], "limit": PAGE},
             ),
         ),
-        ("cohorts?program_id", lambda i: ("/read-models/cohorts", {"program_id": program_id})),
+        (
+            "cohorts?program_id",
+            lambda i: ("/read-models/cohorts", {"program_id": program_id, "limit": PAGE}),
+        ),
         ("cohorts?cohort", lambda i: ("/read-models/cohorts", cohort(i))),
         (
             "cohort-members?at_risk",
@@ -448,7 +458,8 @@ def main() -> None:
         "|---|---|---|",
         f"| raw: read + decode the same events, one batch after the other | "
         f"{result.events / result.raw_seconds:,.0f} | {result.raw_seconds:.1f} |",
-        f"| raw, tuned: the same, next batch read in a thread meanwhile, cyclic GC off | "
+        f"| raw, tuned: the same, next batch read in a thread meanwhile, cyclic GC off "
+        "(faster of two runs, before and after the rebuild) | "
         f"{result.events / result.prefetched_seconds:,.0f} | {result.prefetched_seconds:.1f} |",
         f"| rebuild: read + decode + fold (phase 1 of 3) | "
         f"{result.events / result.fold_seconds:,.0f} | {result.fold_seconds:.1f} |",

@@ -159,17 +159,13 @@ class TrajectoryState:
         return self.lights[-1][0] if self.lights else None
 
     def phase(self) -> Phase:
-        if self.closed:
-            return Phase.CLOSED
-        if self.open_attempt is not None:
-            return Phase.HIGH_STAKE
-        if self.attempts and self.attempts[-1].passed is False:
-            return Phase.RESIT
-        if self.medium_stakes:
-            return Phase.MEDIUM_STAKES
-        if self.evidence or self.feedback_count or self.lights:
-            return Phase.LOW_STAKES
-        return Phase.ORIENTATION
+        return rules.phase(
+            closed=self.closed,
+            attempt_open=self.open_attempt is not None,
+            last_attempt_failed=bool(self.attempts) and self.attempts[-1].passed is False,
+            medium_stakes_held=self.medium_stakes,
+            any_activity=bool(self.evidence or self.feedback_count or self.lights),
+        )
 
     def evidence_per_outcome(self, definition: ProgramDefinition) -> dict[str, int]:
         counts = {code: 0 for code in definition.outcome_codes}
