@@ -15,6 +15,9 @@ from rich.table import Table
 from domain.application import build_application
 from domain.config import Settings
 from projections import log
+from projections.audit.config import AuditSettings
+from projections.audit.runtime import open_runtime
+from projections.audit.sealer import SealerService
 from projections.config import ProjectionConfig
 from projections.models import all_models, by_name
 from projections.rebuild import rebuild as rebuild_models
@@ -120,8 +123,11 @@ def project(
         bool, typer.Option("--once", help="Catch up to the head of the log, then exit.")
     ] = False,
     log_level: Annotated[str, typer.Option(help="DEBUG logs every batch applied.")] = "INFO",
+    seal: Annotated[
+        bool, typer.Option(help="Also run the audit sealer (BEWIJSKETEN_AUDIT_ENABLED).")
+    ] = True,
 ) -> None:
-    """Run the projection worker until SIGTERM or Ctrl-C; several may run at once."""
+    """Run the projection worker (and the audit sealer) until SIGTERM or Ctrl-C."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -137,17 +143,30 @@ def project(
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    audit = open_runtime(app, config.store, AuditSettings()) if seal else None
+    sealing = SealerService(audit.sealer) if audit is not None and audit.audit.enabled else None
     try:
         runner.ensure()
         if once:
             events = runner.catch_up()
             console.print(f"Caught up: {events} events applied.")
+            if audit is not None and audit.audit.enabled:
+                sealed = audit.sealer.seal_all()
+                audit.sealer.maybe_checkpoint()
+                console.print(f"Sealed {sealed} events into the audit log.")
         else:
+            if sealing is not None:
+                # The sealer follows the same log on its own thread, exactly once.
+                sealing.start()
             logging.getLogger("bewijsketen.projections").info(
                 "projection worker %s started (batch %d)", runner.worker, config.batch_size
             )
             runner.run(stop)
     finally:
+        if sealing is not None:
+            sealing.stop()
+        if audit is not None:
+            audit.close()
         store.close()
         app.close()
 
