@@ -42,7 +42,8 @@ from rich.console import Console
 from rich.progress import Progress
 
 from api.tokens import TokenStore
-from bench.dataset import SERVER_URL, ensure_dataset
+from bench.commands import fresh_database
+from bench.dataset import ensure_dataset
 from bench.load import api_server, feedback_load, seed
 from domain.application import Bewijsketen, build_application
 from domain.config import Settings
@@ -167,22 +168,6 @@ def measure_rebuild(url: str) -> RebuildResult:
 
 
 # ---------------------------------------------------------------- 2. lag under command load
-
-
-@contextmanager
-def fresh_database(name: str) -> Iterator[str]:
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{SERVER_URL}/{name}"
-    finally:
-        with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @contextmanager
