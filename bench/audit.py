@@ -1,6 +1,6 @@
 """The audit log on PostgreSQL: sealing, verification, proofs, and sealing lag under load.
 
-    python -m bench.audit [--events 1000000] [--load-seconds 20] [--load-threads 4]
+    python -m bench.audit [--events 1000000] [--load-seconds 20] [--clients 8]
 
 On the cached benchmark store (bench/dataset.py, generated through the domain) it measures, in
 one run and against the same server:
@@ -19,7 +19,6 @@ one run and against the same server:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import threading
 import time
@@ -32,10 +31,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 
 from bench.dataset import SERVER_URL, ensure_dataset
+from bench.load import LoadResult, api_server, feedback_load, seed
 from domain.application import build_application
 from domain.config import Settings
-from domain.journey import Journey, setup_program
-from domain.values import FeedbackSource
 from projections.audit import proofs
 from projections.audit.config import AuditSettings
 from projections.audit.merkle import verify_inclusion
@@ -153,68 +151,54 @@ def bench_store(events: int, out: dict[str, Any]) -> None:
         store.close()
 
 
-def bench_lag(seconds: float, threads: int, out: dict[str, Any]) -> None:
+def bench_lag(seconds: float, clients: int, out: dict[str, Any]) -> None:
+    """Sealing lag while uvicorn serves the API benchmark's feedback load (`bench/load.py`).
+
+    A sampler reads the log head and the sealed position every 5 ms; an event's lag runs from
+    the first sample that showed it in the log (its commit) to the first that showed it sealed.
+    """
     name = f"bewijsketen_bench_audit_lag_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = f"{SERVER_URL}/{name}"
-    settings = Settings(database_url=url, threads=threads + 4, _env_file=None)
+    settings = Settings(database_url=url, threads=4, _env_file=None)
     app = build_application(settings)
     store = open_store(settings)
-    audit = AuditSettings(_env_file=None)
-    service = SealerService(Sealer(app.recorder, store, audit, Ed25519PrivateKey.generate()))
-    written: list[tuple[int, float]] = []
-    lock = threading.Lock()
-    stop = threading.Event()
+    service = SealerService(
+        Sealer(app.recorder, store, AuditSettings(_env_file=None), Ed25519PrivateKey.generate())
+    )
+    committed: dict[int, float] = {}  # position -> first time seen in the log
+    lags: list[float] = []
     try:
-        program_id = setup_program(app)
-        journeys = []
-        for i in range(threads * 5):
-            journey = Journey(app, program_id, f"student-{i}")
-            journey.start()
-            journeys.append(journey)
+        targets = seed(url, trajectories=64)
         service.start()
-
-        def write(worker: int) -> None:
-            rng = random.Random(worker)
-            mine = journeys[worker::threads]
-            while not stop.is_set():
-                journey = rng.choice(mine)
-                result = journey.feedback(
-                    FeedbackSource.SELF, journey.student.person_id, [rng.choice(journey.outcomes)]
-                )
-                if result.position is not None:
-                    with lock:
-                        written.append((result.position, time.perf_counter()))
-
-        workers = [threading.Thread(target=write, args=(w,)) for w in range(threads)]
-        lags: list[float] = []
-        pending: list[tuple[int, float]] = []
-        for worker in workers:
-            worker.start()
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline or pending or written:
-            if time.perf_counter() >= deadline:
-                stop.set()
-            with lock:
-                pending.extend(written)
-                written.clear()
-            sealed = store.load_state().last_position
-            now = time.perf_counter()
-            lags += [now - t for p, t in pending if p <= sealed]
-            pending = [(p, t) for p, t in pending if p > sealed]
-            if stop.is_set() and not pending and all(not w.is_alive() for w in workers):
-                break
-            time.sleep(0.005)
-        for worker in workers:
-            worker.join()
+        with api_server(url) as base_url:
+            result: list[LoadResult] = []
+            load = threading.Thread(
+                target=lambda: result.append(feedback_load(base_url, targets, clients, seconds))
+            )
+            load.start()
+            seen = app.recorder.max_notification_id() or 0
+            sealed_upto = seen
+            while load.is_alive() or sealed_upto < seen:
+                head = app.recorder.max_notification_id() or 0
+                now = time.perf_counter()
+                for position in range(seen + 1, head + 1):
+                    committed[position] = now  # ids have gaps: unused ones are skipped below
+                seen = max(seen, head)
+                sealed = store.load_state().last_position
+                for position in range(sealed_upto + 1, sealed + 1):
+                    if position in committed:
+                        lags.append(now - committed.pop(position))
+                sealed_upto = max(sealed_upto, sealed)
+                time.sleep(0.005)
+            load.join()
         out["lag_events"] = len(lags)
-        out["lag_rate"] = len(lags) / seconds
+        out["lag_rate"] = result[0].rate if result else 0.0
         out["lag_p50_ms"] = statistics.median(lags) * 1000
         out["lag_p99_ms"] = percentile(lags, 0.99) * 1000
         out["lag_max_ms"] = max(lags) * 1000
     finally:
-        stop.set()
         service.stop()
         store.close()
         app.close()
@@ -228,11 +212,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--load-seconds", type=float, default=20.0)
-    parser.add_argument("--load-threads", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     out: dict[str, Any] = {}
     bench_store(args.events, out)
-    bench_lag(args.load_seconds, args.load_threads, out)
+    bench_lag(args.load_seconds, args.clients, out)
     rows = [
         ("sealing (events/s)", out["seal_rate"], "notification log read", out["notifications_raw"]),
         ("verify (events/s)", out["verify_rate"], "raw cursor read", out["raw_read"]),
@@ -251,7 +235,8 @@ def main() -> None:
     )
     print(f"consistency proof: {out['consistency_hashes']} hashes, {out['consistency_ms']:.2f} ms")
     print(
-        f"sealing lag under {args.load_threads} writer threads ({out['lag_rate']:,.0f} events/s, "
+        f"sealing lag under the API feedback load, {args.clients} HTTP clients "
+        f"({out['lag_rate']:,.0f} commands/s, "
         f"{out['lag_events']:,} events): p50 {out['lag_p50_ms']:.0f} ms, "
         f"p99 {out['lag_p99_ms']:.0f} ms, max {out['lag_max_ms']:.0f} ms (target p99 < 1000)"
     )
