@@ -8,11 +8,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-import psycopg
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
@@ -23,6 +22,7 @@ from api.settings import ApiSettings
 from api.state import AppState
 from api.tokens import Authenticator, load_authenticator
 from domain.application import build_application
+from domain.startup import startup_lock
 
 DESCRIPTION = """\
 The audit trail of qualifying decisions in learning-based qualification (lerend kwalificeren).
@@ -60,31 +60,6 @@ def build_services(state: AppState) -> None:
             service = build(state)
             if service is not None:
                 state.services[info.name] = service
-
-
-# Any fixed 64-bit number: the advisory lock that API processes take while they start.
-STARTUP_LOCK = 0x62776B5F73747274
-
-
-@contextmanager
-def startup_lock(settings: ApiSettings) -> Iterator[None]:
-    """Serialises the start-up of API processes on one PostgreSQL database.
-
-    Starting creates tables if they are missing (events, tokens, read models, audit), and
-    PostgreSQL refuses two concurrent `CREATE TABLE IF NOT EXISTS` of one table; several uvicorn
-    workers starting together on a fresh database would otherwise fail at random.
-    """
-    if not settings.uses_postgres:
-        yield
-        return
-    with psycopg.connect(
-        settings.database_url or "", autocommit=True, connect_timeout=settings.connect_timeout
-    ) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (STARTUP_LOCK,))
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))
 
 
 def create_app(

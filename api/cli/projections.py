@@ -14,6 +14,7 @@ from rich.table import Table
 
 from domain.application import build_application
 from domain.config import Settings
+from domain.startup import startup_lock
 from projections import log
 from projections.audit.config import AuditSettings
 from projections.audit.runtime import open_runtime
@@ -133,9 +134,12 @@ def project(
     )
     logging.getLogger("bewijsketen").setLevel(log_level.upper())
     config = _config(batch_size)
-    app = build_application(config.store)
-    store = open_store(config)
-    runner = Runner(app, store, all_models(), config)
+    with startup_lock(config.store):
+        app = build_application(config.store)
+        store = open_store(config)
+        runner = Runner(app, store, all_models(), config)
+        runner.ensure()
+        audit = open_runtime(app, config.store, AuditSettings()) if seal else None
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -143,10 +147,8 @@ def project(
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    audit = open_runtime(app, config.store, AuditSettings()) if seal else None
     sealing = SealerService(audit.sealer) if audit is not None and audit.audit.enabled else None
     try:
-        runner.ensure()
         if once:
             events = runner.catch_up()
             console.print(f"Caught up: {events} events applied.")
