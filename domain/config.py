@@ -36,9 +36,6 @@ class Settings(BaseSettings):
         return self.data_dir / "bewijsketen.sqlite"
 
     def event_store_env(self) -> dict[str, str]:
-        return self._store_env()
-
-    def _store_env(self) -> dict[str, str]:
         if not self.database_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {
