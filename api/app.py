@@ -1,28 +1,28 @@
 """The ASGI application factory: `uvicorn --factory api.app:create_app`.
 
-Settings come from the environment (`ApiSettings`), exactly as for `bewijsketen serve`.
+Settings come from the environment (`Settings`), exactly as for `bewijsketen serve`.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-from api import routers, services
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
-from api.settings import ApiSettings
+from api.routers import ROUTERS
+from api.services import projections as projection_service
+from api.services import sealer as sealer_service
+from api.settings import Settings
 from api.state import AppState
 from api.tokens import Authenticator, load_authenticator
 from domain.application import build_application
-from domain.startup import startup_lock
+from domain.persistence.startup import startup_lock
 
 DESCRIPTION = """\
 The audit trail of qualifying decisions in learning-based qualification (lerend kwalificeren).
@@ -39,34 +39,17 @@ The audit trail of qualifying decisions in learning-based qualification (lerend 
 """
 
 
-def discover_routers() -> list[APIRouter]:
-    """Every module in api/routers that defines `router` is mounted, by name, except that a
-    module may set `ORDER` (default 100) to be tried earlier: routing tries routes in turn,
-    so the busiest routes (commands and reads of trajectories) go first."""
-    found = []
-    for info in pkgutil.iter_modules(routers.__path__):
-        module = importlib.import_module(f"api.routers.{info.name}")
-        router = getattr(module, "router", None)
-        if isinstance(router, APIRouter):
-            found.append((int(getattr(module, "ORDER", 100)), info.name, router))
-    return [router for _, _, router in sorted(found, key=lambda f: (f[0], f[1]))]
-
-
 def build_services(state: AppState) -> None:
-    for info in sorted(pkgutil.iter_modules(services.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"api.services.{info.name}")
-        build = getattr(module, "build", None)
-        if callable(build):
-            service = build(state)
-            if service is not None:
-                state.services[info.name] = service
+    """The background services of the API process, by the name they report under."""
+    state.services["projections"] = projection_service.build(state)
+    state.services["sealer"] = sealer_service.build(state)
 
 
 def create_app(
-    settings: ApiSettings | None = None, authenticator: Authenticator | None = None
+    settings: Settings | None = None, authenticator: Authenticator | None = None
 ) -> FastAPI:
     """The API. `authenticator` replaces the one the settings name (tests, embedding)."""
-    settings = settings or ApiSettings()
+    settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,8 +58,8 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         previous_switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
-        with startup_lock(settings):
-            application = build_application(settings)
+        with startup_lock(settings.store):
+            application = build_application(settings.store)
             auth = authenticator or load_authenticator(settings.authenticator, settings)
             state = AppState(
                 settings=settings,
@@ -111,7 +94,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    for router in discover_routers():
+    for router in ROUTERS:
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

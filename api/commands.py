@@ -1,35 +1,36 @@
-"""How a POST becomes a command: actor, idempotency key, If-Match, and the answer.
+"""How a command becomes an HTTP route, derived from its declaration in `domain.commands`.
 
-The domain keeps, on each aggregate, the idempotency key and fingerprint of the request that
-caused each event; a repeat is answered from the events, and nothing new is written. This module
-computes the fingerprint, passes If-Match on as the expected version, and builds the same answer
-for the first request and for every repeat of it.
+A route's path names the command's aggregate and any other fields that belong in the URL; every
+other field of the command is the request body. The body schema, its documentation and example,
+the response model and the route's summary all come from the command class, so the HTTP API
+cannot drift from the domain. The actor is whoever is authenticated; `Idempotency-Key` makes a
+POST safe to repeat and `If-Match` makes it conditional on the version the client last saw.
 """
 
-# No `from __future__ import annotations`: FastAPI must see the dependency annotations of the
-# closures in `command()` as objects, since they refer to a local (`gate`).
-import hashlib
-import json
+# No `from __future__ import annotations`: FastAPI reads the signatures built below as objects.
+import inspect
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
-from pydantic import BaseModel
+from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
+from fastapi import Depends, Header, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
-from api.deps import require_roles
-from api.problems import Problem
+from api.deps import current_actor
 from api.responses import json_response
 from domain.application import Bewijsketen, CommandResult
-from domain.errors import VersionMismatch
-from domain.positions import log_position
-from domain.values import Actor, CommandRef, Role
+from domain.commands import Command
+from domain.values import Actor
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,9}"?)\s*$'
 _VERSION = re.compile(r"[0-9]+")
+_PARAM = re.compile(r"{(\w+)}")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -84,145 +85,196 @@ def parse_if_match(value: str | None) -> int | None:
     return int(found.group()) if found else None
 
 
-def fingerprint(method: str, path: str, actor: Actor, body: BaseModel | None) -> str:
-    """sha256 over what makes two requests the same request: method, path, actor, body.
+class CommandResponse(BaseModel):
+    """What every command answers. Send `position` to the read models to read your own write."""
 
-    The body is the validated model in canonical JSON, so key order, whitespace and spelled-out
-    defaults do not matter.
-    """
-    canonical = json.dumps(
-        body.model_dump(mode="json") if body is not None else None,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    id: uuid.UUID = Field(description="The aggregate the command changed.")
+    version: int = Field(
+        description="The aggregate's version after the command (its ETag; send it as If-Match).",
+        examples=[7],
     )
-    text = "\n".join((method, path, actor.person_id, actor.role.value, canonical))
-    return hashlib.sha256(text.encode()).hexdigest()
+    position: int | None = Field(
+        description="Position in the application's event log of the command's last event.",
+        examples=[1234],
+    )
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """The answer to a command, identical for the first request and its repeats."""
+class CommandRoute:
+    """Where a command is sent: its path (whose parameters are fields of the command), the tag
+    it is documented under, the success status, and where the result can be read."""
 
-    id: uuid.UUID
-    version: int
-    position: int | None
-    value: Any
-    replayed: bool
+    command: type[Command]
+    path: str
+    tag: str
+    status: int = 200
+    location: str | None = None  # a path template over the answer's fields
 
-    def fields(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "position": self.position}
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        return tuple(_PARAM.findall(self.path))
 
+    @property
+    def operation_id(self) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.command.__name__).lower()
 
-Call = Callable[[CommandRef | None, int | None], CommandResult]
+    @property
+    def summary(self) -> str:
+        doc = inspect.getdoc(self.command) or self.command.__name__
+        return doc.split("\n\n", 1)[0].split(":", 1)[0].rstrip(".").replace("\n", " ")
+
+    @property
+    def description(self) -> str:
+        return inspect.getdoc(self.command) or ""
+
+    @property
+    def conditional(self) -> bool:
+        """If-Match applies to commands on an existing aggregate."""
+        return self.command.target_field() is not None
 
 
 class CommandContext:
-    """One command request: who, which idempotency key, which expected version."""
+    """One command request: who sends it, its idempotency key and the version it expects."""
 
     def __init__(
         self,
         request: Request,
-        application: Bewijsketen,
         actor: Actor,
         idempotency_key: str | None,
         expected_version: int | None,
     ) -> None:
-        self.request = request
-        self.headers: dict[str, str] = {}
-        self.application = application
+        self.application: Bewijsketen = request.app.state.bewijsketen.application
         self.actor = actor
         self.idempotency_key = idempotency_key
         self.expected_version = expected_version
 
-    def run(
-        self,
-        body: BaseModel | None,
-        call: Call,
-        replay_value: Callable[[Any], Any] | None = None,
-        location: Callable[[uuid.UUID], str] | None = None,
-    ) -> Outcome:
-        """Runs the command; on a repeat, answers as the first time from the stored events."""
-        ref = None
-        if self.idempotency_key is not None:
-            ref = CommandRef(
-                self.idempotency_key,
-                fingerprint(self.request.method, self.request.url.path, self.actor, body),
-            )
-        try:
-            result = call(ref, self.expected_version)
-        except VersionMismatch:
-            if ref is None:
-                raise
-            # A concurrent twin of this very request may have won the race; the domain checks
-            # for a replay before it compares versions, so one more call tells the two apart.
-            result = call(ref, self.expected_version)
-        if result.replayed and ref is not None:
-            outcome = self._replayed(result.aggregate_id, ref.key, replay_value)
-            self.headers["Idempotent-Replayed"] = "true"
-        else:
-            outcome = Outcome(
-                result.aggregate_id, result.version, result.position, result.value, False
-            )
-        self.headers["ETag"] = etag(outcome.version)
-        if location is not None:
-            self.headers["Location"] = location(outcome.id)
-        return outcome
-
-    def answer(self, model: BaseModel, status_code: int = 200) -> Response:
-        """The command's answer with its headers (ETag, Location, Idempotent-Replayed)."""
-        return json_response(model, status_code, self.headers)
-
-    def _replayed(
-        self, aggregate_id: uuid.UUID, key: str, replay_value: Callable[[Any], Any] | None
-    ) -> Outcome:
-        # The answer is rebuilt from the last event the first request wrote, found by its key,
-        # so that version, position and value are exactly those of the first answer.
-        last = None
-        for domain_event in self.application.events.get(aggregate_id):
-            command = getattr(domain_event, "command", None)
-            if command is not None and command.key == key:
-                last = domain_event
-        if last is None:  # the domain said replayed, so the event exists; be loud if not
-            raise Problem(
-                409, "Conflict", f"idempotency key {key!r} has no recorded event", kind="conflict"
-            )
-        version = int(last.originator_version)
-        value = replay_value(last) if replay_value is not None else None
-        position = log_position(self.application.recorder, aggregate_id, version)
-        return Outcome(aggregate_id, version, position, value, True)
-
-
-def command(*roles: Role, if_match: bool = True) -> Callable[..., Any]:
-    """The dependency of a command route: the roles that may call it, Idempotency-Key, and
-    (where the domain can honour it) If-Match."""
-    gate = require_roles(*roles)
-
-    if if_match:
-
-        async def with_if_match(
-            request: Request,
-            actor: Annotated[Actor, Depends(gate)],
-            idempotency_key: IdempotencyKey = None,
-            if_match_header: IfMatch = None,
-        ) -> CommandContext:
-            return CommandContext(
-                request,
-                request.app.state.bewijsketen.application,
-                actor,
-                idempotency_key,
-                parse_if_match(if_match_header),
-            )
-
-        return with_if_match
-
-    async def without_if_match(
-        request: Request,
-        actor: Annotated[Actor, Depends(gate)],
-        idempotency_key: IdempotencyKey = None,
-    ) -> CommandContext:
-        return CommandContext(
-            request, request.app.state.bewijsketen.application, actor, idempotency_key, None
+    def run(self, command: Command) -> CommandResult:
+        return self.application.execute(
+            command, self.actor, self.idempotency_key, self.expected_version
         )
 
-    return without_if_match
+
+async def command_context(
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> CommandContext:
+    return CommandContext(request, actor, idempotency_key, parse_if_match(if_match))
+
+
+async def create_context(
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    idempotency_key: IdempotencyKey = None,
+) -> CommandContext:
+    return CommandContext(request, actor, idempotency_key, None)
+
+
+def _path_parameter(name: str, info: FieldInfo) -> Any:
+    """A FastAPI path parameter with the bounds and documentation of the command's field."""
+    bounds: dict[str, Any] = {}
+    for item in info.metadata:
+        for kind, key in ((Ge, "ge"), (Gt, "gt"), (Le, "le"), (Lt, "lt")):
+            if isinstance(item, kind):
+                bounds[key] = getattr(item, key)
+        if isinstance(item, MinLen):
+            bounds["min_length"] = item.min_length
+        if isinstance(item, MaxLen):
+            bounds["max_length"] = item.max_length
+        pattern = getattr(item, "pattern", None)
+        if isinstance(pattern, str):
+            bounds["pattern"] = pattern
+    description = info.description or f"The {name.replace('_', ' ')}."
+    return Annotated[info.annotation, Path(description=description, **bounds)]
+
+
+def _without(examples: Any, names: tuple[str, ...]) -> Any:
+    if not isinstance(examples, list):
+        return examples
+    return [{k: v for k, v in e.items() if k not in names} for e in examples]
+
+
+def body_model(route: CommandRoute) -> type[BaseModel]:
+    """The request body: the command's fields that are not in the path, as declared."""
+    command = route.command
+    skip = route.path_fields
+    fields: dict[str, Any] = {
+        name: (info.annotation, info)
+        for name, info in command.model_fields.items()
+        if name not in skip
+    }
+    extra = command.model_config.get("json_schema_extra")
+    examples = _without(extra.get("examples"), skip) if isinstance(extra, dict) else None
+    config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={"examples": examples} if examples else None,
+    )
+    model: type[BaseModel] = create_model(
+        command.__name__, __config__=config, __doc__=route.description, **fields
+    )
+    return model
+
+
+def response_model(route: CommandRoute) -> type[BaseModel]:
+    result = route.command.result
+    if result is None:
+        return CommandResponse
+    fields: dict[str, Any] = {result.name: (result.type, Field(description=result.description))}
+    model: type[BaseModel] = create_model(
+        f"{route.command.__name__}Result", __base__=CommandResponse, **fields
+    )
+    return model
+
+
+def _answer_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def endpoint(route: CommandRoute) -> Callable[..., Response]:
+    """The route function of a command, with a signature FastAPI can read."""
+    command, body_type, answer_type = route.command, body_model(route), response_model(route)
+    result = command.result
+    context = command_context if route.conditional else create_context
+
+    def handle(body: BaseModel, cmd: CommandContext, **path: Any) -> Response:
+        sent = command.model_validate({**dict(body), **path})
+        outcome = cmd.run(sent)
+        fields = {"id": outcome.aggregate_id, "version": outcome.version}
+        extra = {result.name: _answer_value(outcome.value)} if result is not None else {}
+        answer = answer_type(**fields, position=outcome.position, **extra)
+        headers = {"ETag": etag(outcome.version)}
+        if outcome.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        if route.location is not None:
+            values = {**path, **answer.model_dump(), "id": outcome.aggregate_id}
+            headers["Location"] = route.location.format(**values)
+        return json_response(answer, route.status, headers)
+
+    parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=_path_parameter(name, command.model_fields[name]),
+        )
+        for name in route.path_fields
+    ]
+    parameters += [
+        inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=body_type),
+        inspect.Parameter(
+            "cmd",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[CommandContext, Depends(context)],
+        ),
+    ]
+
+    def route_function(**kwargs: Any) -> Response:
+        body, cmd = kwargs.pop("body"), kwargs.pop("cmd")
+        return handle(body, cmd, **kwargs)
+
+    route_function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    route_function.command = command  # type: ignore[attr-defined]
+    route_function.__name__ = route.operation_id
+    route_function.__doc__ = route.description
+    return route_function

@@ -1,9 +1,8 @@
 """FastAPI dependencies: the process state, the application and the authenticated actor.
 
-Authorization has two layers. Here, each route names the roles that may call it at all
-(`require_roles`); the domain then checks the person (the trajectory's own coach, an assigned
-assessor, a committee member of the program) and refuses with a rule code. docs/authorization.md
-holds the matrix that tests/test_api_authorization.py checks against every route.
+Who may do what is decided by the caller's relation to the student (`domain.policy`): commands
+are authorised by the application; reads by `may_read` here and by the relation to the
+trajectory or rows they ask for. docs/authorization.md is generated from the same declarations.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import Problem
 from api.state import AppState
+from domain import policy
 from domain.application import Bewijsketen
-from domain.values import Actor, Role
+from domain.values import Actor
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -71,30 +71,27 @@ async def current_actor(
     return await authenticate(request, credentials)
 
 
-def require_roles(*roles: Role) -> Callable[..., Awaitable[Actor]]:
-    """A dependency that lets only the named roles through (403 `forbidden` otherwise).
-
-    It authenticates by itself rather than through `current_actor`: every dependency is work
-    on every request, and this one is on nearly all of them.
-    """
-    allowed = frozenset(roles)
-    names = ", ".join(r.value for r in Role if r in allowed)
+def may_read(read: policy.Read) -> Callable[..., Awaitable[Actor]]:
+    """A dependency for a declared read: authenticates (unless anyone may read it) and lets
+    through only callers whose role can stand in one of its reading relations; which rows or
+    which trajectory they then see is decided by their relation (403 `not-permitted`
+    otherwise). It authenticates by itself: every dependency is work on every request."""
+    roles = frozenset(role for relation in read.readers for role in relation.roles)
+    who = "; ".join(r.description for r in policy.Relation if r in read.readers)
 
     async def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         actor = await authenticate(request, credentials)
-        if actor.role not in allowed:
-            raise Problem(403, "Forbidden", f"This operation is for: {names}.", kind="forbidden")
+        # Of one trajectory, whoever may not read it is told it does not exist (by its route).
+        if read.over != "trajectory" and actor.role not in roles:
+            raise Problem(403, "Not permitted", f"This is read by {who}.", kind="not-permitted")
         return actor
 
+    dependency.read = read  # type: ignore[attr-defined]
     return dependency
 
-
-ALL_ROLES = tuple(Role)
-# Roles that never write (DOMAIN.md: the inspectorate and quality assurance only look).
-READ_ONLY_ROLES = (Role.QUALITY, Role.INSPECTOR)
 
 ApplicationDep = Annotated[Bewijsketen, Depends(get_application)]
 ActorDep = Annotated[Actor, Depends(current_actor)]

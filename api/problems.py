@@ -21,6 +21,7 @@ from domain.errors import (
     InvalidInput,
     NotFound,
     NotPermitted,
+    ReadNotPermitted,
     RuleViolation,
     VersionMismatch,
 )
@@ -87,6 +88,8 @@ def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
         return problem_response(
             409, "Rule violated", exc.message, instance, "rule-violation", rule=exc.rule
         )
+    if isinstance(exc, ReadNotPermitted):
+        return problem_response(403, "Not permitted", str(exc), instance, "not-permitted")
     if isinstance(exc, NotFound):
         return problem_response(404, "Not found", str(exc), instance, "not-found")
     if isinstance(exc, AlreadyExists):

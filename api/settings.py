@@ -1,17 +1,43 @@
-"""API settings from the environment (prefix BEWIJSKETEN_), extending the store settings.
+"""The one settings class of every process: API server, worker and command line.
 
-`bewijsketen serve` and `uvicorn --factory api.app:create_app` read the same settings, so both
-serve the same configuration.
+Everything comes from the environment (prefix BEWIJSKETEN_) or a `.env` file, read once, here;
+each layer gets its part as plain values (`store` for the event store, ...). `bewijsketen
+serve` and `uvicorn --factory api.app:create_app` read the same settings, so both serve the same
+configuration.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
 
-from domain.config import Settings
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.persistence.config import StoreConfig
+from projections.audit.config import AuditConfig
+from projections.config import ProjectionConfig
 
 
-class ApiSettings(Settings):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BEWIJSKETEN_", env_file=".env", extra="ignore")
+
+    # ---- the event store
+    data_dir: Path = Field(Path("./var"), description="Where the embedded SQLite store lives.")
+    database_url: str | None = Field(
+        None, description="postgresql://user:pass@host:port/db; when set, PostgreSQL is used."
+    )
+    database_schema: str | None = Field(
+        None, description="PostgreSQL schema of the event store (must exist); default public."
+    )
+    threads: int = Field(16, ge=1, description="Worker threads; the PostgreSQL pool matches it.")
+    connect_timeout: int = Field(5, ge=1)
+    command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
+    snapshot_interval: int = Field(50, ge=2)
+    aggregate_cache: int = Field(
+        1000, ge=0, description="Aggregates kept in memory between commands (see command_cache)."
+    )
+
+    # ---- the HTTP API
     host: str = Field("127.0.0.1", description="Interface the API listens on.")
     port: int = Field(8000, ge=1, le=65535)
     seed_demo: bool = Field(False, description="Seed the demo on first start (empty store).")
@@ -37,3 +63,98 @@ class ApiSettings(Settings):
     token_cache_seconds: float = Field(
         10.0, ge=0, description="How long a checked token is trusted before it is looked up again."
     )
+
+    # ---- the read models
+    read_schema: str | None = Field(
+        None,
+        description="PostgreSQL schema of the read models. Default bewijsketen_read, or "
+        "<event schema>_read when the events live in a schema of their own.",
+    )
+    read_database: Path | None = Field(
+        None, description="SQLite file of the read models; default <data_dir>/read_models.sqlite."
+    )
+    projection_batch_size: int = Field(1000, ge=1, description="Events per runner transaction.")
+    projection_poll_interval: float | None = Field(
+        None,
+        gt=0,
+        description="Seconds between polls of the log: default 0.1 on SQLite (it has no "
+        "notifications) and 2.0 on PostgreSQL (a fallback: the runner wakes on NOTIFY).",
+    )
+    read_wait_max: float = Field(
+        5.0, ge=0, description="Longest wait, in seconds, of a query that passes min_position."
+    )
+
+    # ---- the audit log
+    audit_enabled: bool = Field(True, description="Run the sealer in the API process.")
+    audit_key_file: Path | None = Field(
+        None,
+        description="PEM file of the Ed25519 signing key "
+        "(default <data dir>/audit/signing-key.pem).",
+    )
+    audit_private_key: SecretStr | None = Field(
+        None, description="The signing key itself (PEM or base64 seed); wins over key_file."
+    )
+    audit_create_key: bool = Field(
+        True,
+        description="Embedded (SQLite) mode only: create the key file on first start if the log "
+        "has no checkpoint yet. With PostgreSQL, several processes share the log: run "
+        "`bewijsketen audit keygen` once and give every process the same key.",
+    )
+    audit_origin: str = Field(
+        "bewijsketen", description="Name of this log, signed into checkpoints."
+    )
+    audit_checkpoint_every: int = Field(
+        1000, ge=1, description="A checkpoint after this many events..."
+    )
+    audit_checkpoint_seconds: float = Field(
+        10.0, gt=0, description="...or after this many seconds."
+    )
+    audit_batch_size: int = Field(5000, ge=1, description="Events sealed per transaction at most.")
+    audit_poll_seconds: float = Field(0.1, gt=0, description="Pause of the sealer when idle.")
+
+    @property
+    def store(self) -> StoreConfig:
+        return StoreConfig(
+            data_dir=self.data_dir,
+            database_url=self.database_url,
+            database_schema=self.database_schema,
+            threads=self.threads,
+            connect_timeout=self.connect_timeout,
+            command_retries=self.command_retries,
+            snapshot_interval=self.snapshot_interval,
+            aggregate_cache=self.aggregate_cache,
+        )
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.database_url)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.store.sqlite_path
+
+    @property
+    def projections(self) -> ProjectionConfig:
+        return ProjectionConfig.build(
+            self.store,
+            read_schema=self.read_schema,
+            read_database=self.read_database,
+            batch_size=self.projection_batch_size,
+            poll_interval=self.projection_poll_interval,
+            read_wait_max=self.read_wait_max,
+        )
+
+    @property
+    def audit(self) -> AuditConfig:
+        key = self.audit_private_key
+        return AuditConfig(
+            enabled=self.audit_enabled,
+            key_file=self.audit_key_file,
+            private_key=key.get_secret_value() if key is not None else None,
+            create_key=self.audit_create_key,
+            origin=self.audit_origin,
+            checkpoint_every=self.audit_checkpoint_every,
+            checkpoint_seconds=self.audit_checkpoint_seconds,
+            batch_size=self.audit_batch_size,
+            poll_seconds=self.audit_poll_seconds,
+        )

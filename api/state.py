@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.reads import TrajectoryReads
-from api.settings import ApiSettings
+from api.settings import Settings
 from api.tokens import Authenticator
 from domain.application import Bewijsketen
 
@@ -20,7 +20,7 @@ class BackgroundService(Protocol):
 
 @dataclass
 class AppState:
-    settings: ApiSettings
+    settings: Settings
     application: Bewijsketen
     authenticator: Authenticator | None = None
     reads: TrajectoryReads | None = None

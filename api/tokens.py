@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from domain.config import Settings
+from api.settings import Settings
 from domain.values import Actor, Role
 
 TOKEN_PREFIX = "bwk_"

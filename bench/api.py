@@ -20,10 +20,10 @@ import uuid
 from rich.console import Console
 from rich.table import Table
 
+from api.settings import Settings
 from bench.commands import fresh_database, fresh_schema, measure_in_process
 from bench.load import LoadResult, Target, api_server, feedback_load, read_load, seed
 from domain.application import build_application
-from domain.config import Settings
 from domain.values import Actor, Role
 from domain.views import trajectory_view
 
@@ -37,7 +37,9 @@ def measure_in_process_reads(
     """Reads/s of what GET /trajectories/{id} does, without HTTP: load the trajectory and build
     its view, from `threads` threads."""
     app = build_application(
-        Settings(database_url=database_url, database_schema=schema, threads=threads, _env_file=None)
+        Settings(
+            database_url=database_url, database_schema=schema, threads=threads, _env_file=None
+        ).store
     )
     counts = [0] * threads
     stop = threading.Event()

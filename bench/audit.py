@@ -30,12 +30,12 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 
+from api.settings import Settings
 from bench.dataset import SERVER_URL, ensure_dataset
 from bench.load import LoadResult, api_server, feedback_load, seed
 from domain.application import build_application
-from domain.config import Settings
 from projections.audit import proofs
-from projections.audit.config import AuditSettings
+from projections.audit.config import AuditConfig
 from projections.audit.merkle import verify_inclusion
 from projections.audit.sealer import Sealer, SealerService
 from projections.audit.store import PostgresAuditStore, open_store
@@ -68,7 +68,7 @@ def raw_stream(store: PostgresAuditStore) -> int:
 
 
 def raw_notifications(settings: Settings, batch: int) -> int:
-    app = build_application(settings)
+    app = build_application(settings.store)
     try:
         count, start = 0, 0
         while rows := app.recorder.select_notifications(start, batch, inclusive_of_start=False):
@@ -88,11 +88,11 @@ def bench_store(events: int, out: dict[str, Any]) -> None:
     url = ensure_dataset(events)
     reset_audit_tables(url)
     settings = Settings(database_url=url, threads=4, _env_file=None)
-    audit = AuditSettings(checkpoint_every=1000, checkpoint_seconds=10, _env_file=None)
+    audit = AuditConfig(checkpoint_every=1000, checkpoint_seconds=10)
     key = Ed25519PrivateKey.generate()
-    store = open_store(settings)
+    store = open_store(settings.store)
     assert isinstance(store, PostgresAuditStore)
-    app = build_application(settings)
+    app = build_application(settings.store)
     try:
         seconds, n = timed(lambda: raw_notifications(settings, audit.batch_size))
         out["notifications_raw"] = n / seconds
@@ -162,10 +162,10 @@ def bench_lag(seconds: float, clients: int, out: dict[str, Any]) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = f"{SERVER_URL}/{name}"
     settings = Settings(database_url=url, threads=4, _env_file=None)
-    app = build_application(settings)
-    store = open_store(settings)
+    app = build_application(settings.store)
+    store = open_store(settings.store)
     service = SealerService(
-        Sealer(app.recorder, store, AuditSettings(_env_file=None), Ed25519PrivateKey.generate())
+        Sealer(app.recorder, store, AuditConfig(), Ed25519PrivateKey.generate())
     )
     committed: dict[int, float] = {}  # position -> first time seen in the log
     lags: list[float] = []

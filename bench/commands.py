@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from api.settings import Settings
+from domain import commands as c
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.journey import Journey, content_hash, setup_program
 from domain.values import Actor, EvidenceKind, FeedbackSource, Role, TrafficLight
 
@@ -104,43 +105,44 @@ class CommandMix:
             code = journey.outcomes[n % len(journey.outcomes)]
             key = f"t{thread_no}-{n}"
             if kind == 0:
-                self.app.submit_evidence(
-                    journey.id,
+                command: c.Command = c.SubmitEvidence(
+                    trajectory_id=journey.id,
                     evidence_id=key,
                     title="Bench evidence",
                     kind=EvidenceKind.ASSIGNMENT,
                     uri=f"https://example.nl/{key}",
                     sha256=content_hash(key),
                     outcomes=[code],
-                    actor=journey.student,
                 )
+                actor = journey.student
             elif kind == 1:
-                self.app.give_feedback(
-                    journey.id,
+                command = c.GiveFeedback(
+                    trajectory_id=journey.id,
                     feedback_id=key,
                     source=FeedbackSource.SELF,
                     giver_id=journey.student.person_id,
                     outcomes=[code],
                     text="Reflection on the assignment",
-                    actor=journey.student,
                 )
+                actor = journey.student
             elif kind == 2:
-                self.app.give_feedback(
-                    journey.id,
+                command = c.GiveFeedback(
+                    trajectory_id=journey.id,
                     feedback_id=key,
                     source=FeedbackSource.COACH,
                     giver_id=journey.coach.person_id,
                     outcomes=[code],
                     text="Make the design choices explicit",
-                    actor=journey.coach,
                 )
+                actor = journey.coach
             else:
-                self.app.check_progress(
-                    journey.id,
-                    TrafficLight.ORANGE,
-                    "Plan the next assignment",
-                    Actor(journey.mentor.person_id, Role.MENTOR),
+                command = c.CheckProgress(
+                    trajectory_id=journey.id,
+                    light=TrafficLight.ORANGE,
+                    notes="Plan the next assignment",
                 )
+                actor = Actor(journey.mentor.person_id, Role.MENTOR)
+            self.app.execute(command, actor)
 
         return step
 
@@ -166,7 +168,7 @@ def measure_in_process(
             threads=max(threads, 2),
             _env_file=None,
         )
-        app = build_application(settings)
+        app = build_application(settings.store)
         try:
             mix = prepare(app, trajectories)
             return run_threads(threads, seconds, lambda n: mix.worker(n, threads))

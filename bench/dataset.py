@@ -18,8 +18,8 @@ import psycopg
 from psycopg import sql
 from rich.progress import Progress
 
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.demo import seed_cohort
 from domain.journey import Staff, setup_program
 
@@ -71,7 +71,7 @@ def generate(events: int, seed: int = 11) -> Bewijsketen:
 
 def copy_into(source: Bewijsketen, url: str) -> int:
     """Copies every stored event, in order, into the PostgreSQL store at `url`."""
-    target = build_application(Settings(database_url=url, threads=2, _env_file=None))
+    target = build_application(Settings(database_url=url, threads=2, _env_file=None).store)
     total = source.recorder.max_notification_id() or 0
     copied = 0
     with Progress(transient=True) as progress:

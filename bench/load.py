@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from api.settings import Settings
 from api.tokens import TokenStore
 from domain.application import build_application
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from domain.values import Role
 
@@ -135,7 +135,7 @@ def seed(
     """A program and started trajectories, each with a token for its student (in process: the
     seeding is not what is measured)."""
     settings = Settings(database_url=database_url, database_schema=schema, _env_file=None)
-    app = build_application(settings)
+    app = build_application(settings.store)
     tokens = TokenStore(settings, cache_seconds=0)
     try:
         program_id = setup_program(app, code=code or f"BENCH-API-{uuid.uuid4().hex[:6]}")

@@ -41,12 +41,12 @@ from psycopg import sql
 from rich.console import Console
 from rich.progress import Progress
 
+from api.settings import Settings
 from api.tokens import TokenStore
 from bench.commands import fresh_database
 from bench.dataset import ensure_dataset
 from bench.load import api_server, feedback_load, seed
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.values import Role
 from projections import log
 from projections.config import ProjectionConfig
@@ -123,9 +123,9 @@ def warm(url: str) -> None:
 
 def measure_rebuild(url: str) -> RebuildResult:
     settings = settings_for(url)
-    config = ProjectionConfig.from_settings(settings, read_schema=READ_SCHEMA)
+    config = ProjectionConfig.build(settings.store, read_schema=READ_SCHEMA)
     drop_schemas(url, READ_SCHEMA, config.build_schema)
-    app = build_application(settings)
+    app = build_application(settings.store)
     store = open_store(config)
     try:
         head = log.head(app)
@@ -268,7 +268,7 @@ class LagResult:
 def measure_lag(seconds: float, clients: int) -> LagResult:
     schema = "bewijsketen_read"
     with fresh_database(LAG_DATABASE) as url:
-        app = build_application(settings_for(url))
+        app = build_application(settings_for(url).store)
         try:
             targets = seed(url, trajectories=64)
             with api_server(url) as base_url, worker(url):
@@ -291,7 +291,7 @@ def measure_lag(seconds: float, clients: int) -> LagResult:
 
 def endpoint_requests(url: str) -> list[tuple[str, Callable[[int], tuple[str, dict[str, Any]]]]]:
     """The requests to time, with parameters drawn from the data set's own read models."""
-    store = open_store(ProjectionConfig.from_settings(settings_for(url), read_schema=READ_SCHEMA))
+    store = open_store(ProjectionConfig.build(settings_for(url).store, read_schema=READ_SCHEMA))
     try:
         rng = random.Random(5)
         q = store.live.q

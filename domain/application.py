@@ -1,51 +1,52 @@
-"""The application service: use cases over Programs and Trajectories, with retries on conflict."""
+"""The application service: one `execute` for every command, and the queries.
+
+`execute` is the service layer of every write: it finds the aggregate the command acts on,
+authorises the actor by their relation to it (`domain.policy`), answers a repeated request from
+the events it caused before, checks If-Match, lets the aggregate decide (`domain.commands.handles`
+marks the method), saves, and on a version conflict loads again and decides again (bounded).
+"""
 
 from __future__ import annotations
 
-import copy
+import hashlib
+import inspect
+import json
 import random
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 
-from domain.command_cache import CommandCache
-from domain.config import Settings
+from domain import policy
+from domain.aggregate import RecordedAggregate
+from domain.commands import Command, StartTrajectory, all_commands
+from domain.context import acting
+from domain.directory import Directory
 from domain.errors import (
     AlreadyExists,
     ConcurrencyConflict,
+    DomainError,
     IdempotencyMismatch,
     InvalidInput,
     NotFound,
-    NotPermitted,
-    RuleViolation,
     VersionMismatch,
 )
-from domain.positions import log_position
-from domain.program import Program, ProgramDefinition
+from domain.persistence.command_cache import CommandCache
+from domain.persistence.config import StoreConfig
+from domain.persistence.positions import log_position
+from domain.persistence.transcodings import register_all
+from domain.program import Program
 from domain.trajectory import Trajectory
-from domain.transcodings import register_all
-from domain.values import (
-    Actor,
-    CommandRef,
-    EvidenceKind,
-    FeedbackSource,
-    Role,
-    StaffRole,
-    TrafficLight,
-    Verdict,
-    Vote,
-)
+from domain.values import Actor, CommandRef, Decision
 
-A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
+AGGREGATES: tuple[type[RecordedAggregate], ...] = (Program, Trajectory)
+# The events one command writes lie at the end of its versions; none writes more than this.
+MAX_EVENTS_PER_COMMAND = 8
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,83 @@ class CommandResult:
     value: Any = None
 
 
+@dataclass(frozen=True)
+class Handler:
+    """How a command is decided: by which aggregate method, with which context."""
+
+    command: type[Command]
+    aggregate: type[RecordedAggregate]
+    name: str
+    creates: bool
+    wants: frozenset[str]  # of "program", "actor"
+
+    def call(self, target: Any, command: Command, context: dict[str, Any]) -> Any:
+        method = getattr(target, self.name)
+        return method(command, **{k: context[k] for k in self.wants})
+
+
+def dispatch_table() -> dict[type[Command], Handler]:
+    """Every command's handler, found by the `handles` marks on the aggregates' methods."""
+    table: dict[type[Command], Handler] = {}
+    for aggregate in AGGREGATES:
+        for name, member in vars(aggregate).items():
+            function = member.__func__ if isinstance(member, classmethod) else member
+            command = getattr(function, "__handles__", None)
+            if command is None:
+                continue
+            if command in table:
+                raise TypeError(f"{command.__name__} is handled twice")
+            wanted = set(inspect.signature(function).parameters) & {"program", "actor"}
+            table[command] = Handler(
+                command, aggregate, name, isinstance(member, classmethod), frozenset(wanted)
+            )
+    missing = [cmd.__name__ for cmd in all_commands() if cmd not in table]
+    if missing:
+        raise TypeError(f"commands without a handler: {missing}")
+    return table
+
+
+DISPATCH = dispatch_table()
+
+
+def fingerprint(command: Command, actor: Actor) -> str:
+    """sha256 over what makes two requests the same request: the command and who sends it.
+
+    The command in canonical JSON, so key order, whitespace and spelled-out defaults do not
+    matter."""
+    canonical = json.dumps(
+        command.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    text = "\n".join((type(command).__name__, actor.person_id, actor.role.value, canonical))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+DECISIONS = {
+    Trajectory.DecisionRatified: Decision.RATIFIED,
+    Trajectory.DecisionReferredBack: Decision.REFERRED_BACK,
+}
+
+
+def _answer_of(command: Command, events: list[Any]) -> Any:
+    """The value a command answered, read back from the events it wrote (for a repeat): the
+    named field of its first event, or for a vote, the decision its last event records."""
+    if command.result is None or not events:
+        return None
+    if command.result.name == "decision":
+        return DECISIONS.get(type(events[-1]))
+    return getattr(events[0], command.result.name)
+
+
 class Bewijsketen(Application[uuid.UUID]):
     name = "bewijsketen"
     snapshotting_intervals: ClassVar[dict[Any, int]] = {Trajectory: 50}
-    # Retries after a version conflict; set from Settings by the factory.
+    # Retries after a version conflict; set from the store configuration by the factory.
     command_retries = 8
 
     def __init__(self, env: Any = None, cache_size: int = 1000) -> None:
         super().__init__(env)
         self.command_cache = CommandCache(cache_size)
-        # Programs are read by many commands and change rarely; see get_program.
-        self._programs: dict[uuid.UUID, Program] = {}
-        self._programs_lock = threading.Lock()
+        self.directory = Directory(self.recorder, self.mapper)
         # Version conflicts met by commands (each one retried or reported); for monitoring.
         self.conflicts_met = 0
 
@@ -83,39 +149,67 @@ class Bewijsketen(Application[uuid.UUID]):
         self.register_transcodings(transcoder)
         return transcoder
 
-    # ---- plumbing
+    # ---- commands
 
-    def _load(self, cls: type[A], aggregate_id: uuid.UUID, version: int | None = None) -> A:
-        try:
-            aggregate: Any = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(cls.__name__, aggregate_id) from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(cls.__name__, aggregate_id)
-        return aggregate
-
-    def _replay(self, aggregate: Any, command: CommandRef | None) -> CommandResult | None:
-        if command is None or command.key not in aggregate.commands:
-            return None
-        fingerprint, version = aggregate.commands[command.key]
-        if fingerprint != command.fingerprint:
-            raise IdempotencyMismatch(command.key)
-        position = log_position(self.recorder, aggregate.id, int(version))
-        return CommandResult(aggregate.id, int(version), position, replayed=True)
-
-    def _save(self, aggregate: Aggregate) -> int | None:
-        recordings = self.save(aggregate)
-        return recordings[-1].notification.id if recordings else None
-
-    def _execute(
+    def execute(
         self,
-        cls: type[A],
+        command: Command,
+        actor: Actor,
+        idempotency: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Runs one command as `actor`. `idempotency` is the request's key: a repeat with the
+        same key and command answers as the first time and writes nothing; `expected_version`
+        (If-Match) refuses the command if the aggregate has moved on."""
+        handler = DISPATCH[type(command)]
+        ref = CommandRef(idempotency, fingerprint(command, actor)) if idempotency else None
+        if handler.creates:
+            return self._create(handler, command, actor, ref)
+        target = command.target_field()
+        assert target is not None
+        aggregate_id = getattr(command, target)
+        return self._decide(handler, aggregate_id, command, actor, ref, expected_version)
+
+    def _authorize(self, command: Command, actor: Actor, aggregate: Any) -> policy.Permission:
+        if isinstance(aggregate, Trajectory):
+            return policy.authorize(
+                command.issuers(),
+                command.rule,
+                actor,
+                aggregate.program_id,
+                aggregate,
+                self.directory,
+                ("trajectory", aggregate.id),
+                policy.READ_TRAJECTORY,
+            )
+        return policy.authorize(
+            command.issuers(),
+            command.rule,
+            actor,
+            aggregate.id if aggregate is not None else None,
+            None,
+            self.directory,
+            ("program", getattr(aggregate, "id", None)),
+            policy.READS["program"].readers,
+        )
+
+    def _context(self, handler: Handler, actor: Actor, aggregate: Any) -> dict[str, Any]:
+        context: dict[str, Any] = {"actor": actor}
+        if "program" in handler.wants:
+            context["program"] = self.directory.program(aggregate.program_id)
+        return context
+
+    def _decide(
+        self,
+        handler: Handler,
         aggregate_id: uuid.UUID,
-        action: Callable[[A], Any],
-        command: CommandRef | None,
+        command: Command,
+        actor: Actor,
+        ref: CommandRef | None,
         expected_version: int | None,
     ) -> CommandResult:
-        """Load, decide, save; on a version conflict reload and decide again (bounded)."""
+        """Load, authorise, decide, save; on a version conflict load and decide again."""
+        cls = handler.aggregate
         for attempt in range(self.command_retries + 1):
             with self.command_cache.lock_for(aggregate_id):
                 aggregate: Any = self.command_cache.get(aggregate_id) if attempt == 0 else None
@@ -123,13 +217,17 @@ class Bewijsketen(Application[uuid.UUID]):
                     expected_version is not None and aggregate.version != expected_version
                 ):
                     aggregate = self._load(cls, aggregate_id)
+                permission = self._authorize(command, actor, aggregate)
                 try:
-                    replay = self._replay(aggregate, command)
+                    replay = self._replay(aggregate, command, ref)
                     if replay is not None:
                         return replay
                     if expected_version is not None and aggregate.version != expected_version:
                         raise VersionMismatch(expected_version, aggregate.version)
-                    value = action(aggregate)
+                    with acting(actor, ref):
+                        value = handler.call(
+                            aggregate, command, self._context(handler, actor, aggregate)
+                        )
                     position = self._save(aggregate)
                 except IntegrityError:
                     self.command_cache.evict(aggregate_id)
@@ -137,10 +235,15 @@ class Bewijsketen(Application[uuid.UUID]):
                     if expected_version is not None:
                         # The winner may have been this very request, sent twice.
                         fresh: Any = self._load(cls, aggregate_id)
-                        replay = self._replay(fresh, command)
+                        replay = self._replay(fresh, command, ref)
                         if replay is not None:
                             return replay
-                        raise VersionMismatch(expected_version, fresh.version) from None
+                        raise self._masked(
+                            VersionMismatch(expected_version, fresh.version), permission, fresh
+                        ) from None
+                except DomainError as refused:
+                    self.command_cache.evict(aggregate_id)
+                    raise self._masked(refused, permission, aggregate) from None
                 except BaseException:
                     # A refused command leaves no pending events behind in the cache.
                     self.command_cache.evict(aggregate_id)
@@ -154,144 +257,101 @@ class Bewijsketen(Application[uuid.UUID]):
             f"{self.command_retries + 1} attempts"
         )
 
-    def _create(self, aggregate: A, command: CommandRef | None, what: str) -> CommandResult:
+    @staticmethod
+    def _masked(refused: DomainError, permission: policy.Permission, aggregate: Any) -> Exception:
+        """A caller who may not read the trajectory learns nothing from a refusal: to them it
+        does not exist (their own reused idempotency key excepted)."""
+        if permission.reader or isinstance(refused, IdempotencyMismatch):
+            return refused
+        return policy.not_found("trajectory", aggregate.id)
+
+    def _create(
+        self, handler: Handler, command: Command, actor: Actor, ref: CommandRef | None
+    ) -> CommandResult:
+        program_id = getattr(command, "program_id", None)
+        if isinstance(command, StartTrajectory):
+            try:
+                self.directory.program(command.program_id)
+            except NotFound:
+                # The program is named in the body, not the path: an invalid reference.
+                raise InvalidInput("R4", f"there is no program {command.program_id}") from None
+        policy.authorize(
+            command.issuers(),
+            command.rule,
+            actor,
+            program_id,
+            None,
+            self.directory,
+            ("program", program_id),
+            policy.READS["program"].readers,
+        )
+        context: dict[str, Any] = {"actor": actor}
+        if "program" in handler.wants:
+            assert isinstance(program_id, uuid.UUID)
+            context["program"] = self.directory.program(program_id)
+        with acting(actor, ref):
+            aggregate = handler.call(handler.aggregate, command, context)
         try:
             position = self._save(aggregate)
         except IntegrityError:
-            existing: Any = self._load(type(aggregate), aggregate.id)
-            replay = self._replay(existing, command)
+            existing: Any = self._load(handler.aggregate, aggregate.id)
+            replay = self._replay(existing, command, ref)
             if replay is not None:
                 return replay
-            raise AlreadyExists(what, aggregate.id) from None
+            raise AlreadyExists(handler.aggregate.__name__.lower(), aggregate.id) from None
         return CommandResult(aggregate.id, aggregate.version, position)
 
-    # ---- programs
-
-    def register_program(
-        self, code: str, title: str, actor: Actor, command: CommandRef | None = None
-    ) -> CommandResult:
-        _require_admin(actor)
-        if not code.strip() or not title.strip():
-            raise InvalidInput("R3", "a program needs a code and a title")
-        return self._create(Program(code, title, actor, command), command, "program")
-
-    def publish_program_version(
-        self,
-        program_id: uuid.UUID,
-        definition: ProgramDefinition,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        _require_admin(actor)
-        return self._execute(
-            Program,
-            program_id,
-            lambda p: p.publish_version(definition, actor, command),
-            command,
-            expected_version,
+    def _replay(
+        self, aggregate: Any, command: Command, ref: CommandRef | None
+    ) -> CommandResult | None:
+        """The first answer to a repeated request, rebuilt from the events it wrote."""
+        if ref is None or ref.key not in aggregate.commands:
+            return None
+        recorded_fingerprint, recorded_version = aggregate.commands[ref.key]
+        if recorded_fingerprint != ref.fingerprint:
+            raise IdempotencyMismatch(ref.key)
+        version = int(recorded_version)
+        recent: list[Any] = list(
+            self.events.get(aggregate.id, gt=max(0, version - MAX_EVENTS_PER_COMMAND), lte=version)
+        )
+        events = [e for e in recent if e.command is not None and e.command.key == ref.key]
+        position = log_position(self.recorder, aggregate.id, version)
+        return CommandResult(
+            aggregate.id, version, position, replayed=True, value=_answer_of(command, events)
         )
 
-    def register_staff(
-        self,
-        program_id: uuid.UUID,
-        person_id: str,
-        role: StaffRole,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        _require_admin(actor)
-        return self._execute(
-            Program,
-            program_id,
-            lambda p: p.register_staff(person_id, role, actor, command),
-            command,
-            expected_version,
-        )
+    def _save(self, aggregate: RecordedAggregate) -> int | None:
+        recordings = self.save(aggregate)
+        return recordings[-1].notification.id if recordings else None
 
-    def deregister_staff(
-        self,
-        program_id: uuid.UUID,
-        person_id: str,
-        role: StaffRole,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        _require_admin(actor)
-        return self._execute(
-            Program,
-            program_id,
-            lambda p: p.deregister_staff(person_id, role, actor, command),
-            command,
-            expected_version,
-        )
+    # ---- loading
+
+    def _load(self, cls: type[Any], aggregate_id: uuid.UUID, version: int | None = None) -> Any:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise policy.not_found(cls.__name__.lower(), aggregate_id) from None
+        if getattr(aggregate, "stale_snapshot", False):
+            # A snapshot of an older state shape: rebuild from the events instead.
+            aggregate = project_aggregate(None, self.events.get(aggregate_id, lte=version))
+        if not isinstance(aggregate, cls):
+            raise policy.not_found(cls.__name__.lower(), aggregate_id)
+        return aggregate
+
+    # ---- queries
 
     def get_program(self, program_id: uuid.UUID) -> Program:
-        """The program as stored now: a cached copy, brought up to date from the store."""
-        with self._programs_lock:
-            program = self._programs.get(program_id)
-            if program is None:
-                program = self._load(Program, program_id)
-            else:
-                newer: Any = self.events.get(program_id, gt=program.version)
-                for domain_event in newer:
-                    domain_event.mutate(program)
-            self._programs[program_id] = program
-            return copy.deepcopy(program)
-
-    # ---- trajectories
-
-    def start_trajectory(
-        self,
-        program_id: uuid.UUID,
-        student_id: str,
-        cohort: str,
-        coach_id: str,
-        mentor_id: str,
-        actor: Actor,
-        program_version: int | None = None,
-        command: CommandRef | None = None,
-    ) -> CommandResult:
-        if actor.role not in (Role.ADMIN, Role.COACH):
-            raise NotPermitted("R1", "a trajectory is started by a coach or a program admin")
-        program = self.get_program(program_id)
-        number = program_version or program.latest_version
-        if number is None or number not in program.versions:
-            raise RuleViolation(
-                "R3", f"program {program.code} has no published version {number or ''}".strip()
-            )
-        for text, what in ((student_id, "student"), (cohort, "cohort")):
-            if not text.strip():
-                raise InvalidInput("R1", f"the {what} must not be empty")
-        if not program.is_staff(coach_id, StaffRole.COACH):
-            raise RuleViolation("R7", f"{coach_id} is not registered as coach for {program.code}")
-        if not program.is_staff(mentor_id, StaffRole.MENTOR):
-            raise RuleViolation("R1", f"{mentor_id} is not registered as mentor for {program.code}")
-        if student_id in (coach_id, mentor_id):
-            raise RuleViolation("R10", "a student cannot coach or mentor themselves")
-        trajectory = Trajectory(
-            program_id,
-            number,
-            program.versions[number],
-            student_id,
-            cohort,
-            coach_id,
-            mentor_id,
-            actor,
-            command,
-        )
-        return self._create(trajectory, command, "trajectory")
+        """The program as stored now (shared with the directory: do not change it)."""
+        return self.directory.program(program_id)
 
     def get_trajectory(self, trajectory_id: uuid.UUID, version: int | None = None) -> Trajectory:
-        trajectory = self._load(Trajectory, trajectory_id, version)
+        trajectory: Trajectory = self._load(Trajectory, trajectory_id, version)
         if version is not None and trajectory.version != version:
             raise NotFound("trajectory version", version)
         return trajectory
 
-    def trajectory_as_of(self, trajectory_id: uuid.UUID, moment: datetime) -> Trajectory:
-        """The trajectory as it stood at a moment: its last version at or before that time."""
+    def version_at(self, trajectory_id: uuid.UUID, moment: datetime) -> int:
+        """The trajectory's last version recorded at or before a moment."""
         version = None
         for domain_event in self.trajectory_events(trajectory_id):
             if domain_event.timestamp > moment:
@@ -299,7 +359,11 @@ class Bewijsketen(Application[uuid.UUID]):
             version = domain_event.originator_version
         if version is None:
             raise NotFound("trajectory at", moment.isoformat())
-        return self.get_trajectory(trajectory_id, version)
+        return int(version)
+
+    def trajectory_as_of(self, trajectory_id: uuid.UUID, moment: datetime) -> Trajectory:
+        """The trajectory as it stood at a moment: its last version at or before that time."""
+        return self.get_trajectory(trajectory_id, self.version_at(trajectory_id, moment))
 
     def trajectory_events(self, trajectory_id: uuid.UUID) -> Iterator[Any]:
         found = False
@@ -307,459 +371,21 @@ class Bewijsketen(Application[uuid.UUID]):
             found = True
             yield domain_event
         if not found:
-            raise NotFound("Trajectory", trajectory_id)
+            raise policy.not_found("trajectory", trajectory_id)
 
-    def _on_trajectory(
+    def read_access(
         self,
-        trajectory_id: uuid.UUID,
-        action: Callable[[Trajectory], Any],
-        command: CommandRef | None,
-        expected_version: int | None,
-    ) -> CommandResult:
-        return self._execute(Trajectory, trajectory_id, action, command, expected_version)
-
-    def _program_for(self, trajectory: Trajectory) -> Program:
-        return self.get_program(trajectory.program_id)
-
-    def reassign_coach(
-        self,
-        tid: uuid.UUID,
-        coach_id: str,
-        reason: str,
         actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def action(t: Trajectory) -> None:
-            if not self._program_for(t).is_staff(coach_id, StaffRole.COACH):
-                raise RuleViolation("R7", f"{coach_id} is not registered as coach")
-            t.reassign_coach(coach_id, reason, actor, command)
-
-        return self._on_trajectory(tid, action, command, expected_version)
-
-    def reassign_mentor(
-        self,
-        tid: uuid.UUID,
-        mentor_id: str,
-        reason: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def action(t: Trajectory) -> None:
-            if not self._program_for(t).is_staff(mentor_id, StaffRole.MENTOR):
-                raise RuleViolation("R1", f"{mentor_id} is not registered as mentor")
-            t.reassign_mentor(mentor_id, reason, actor, command)
-
-        return self._on_trajectory(tid, action, command, expected_version)
-
-    def measure_baseline(
-        self,
-        tid: uuid.UUID,
-        outcome: str,
-        level: str,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.measure_baseline(outcome, level, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def submit_evidence(
-        self,
-        tid: uuid.UUID,
-        *,
-        evidence_id: str,
-        title: str,
-        kind: EvidenceKind,
-        uri: str,
-        sha256: str,
-        outcomes: list[str],
-        criteria: list[str] | None = None,
-        ai_use: bool = False,
-        external_sources: bool = False,
-        declaration: str = "",
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.submit_evidence(
-                evidence_id,
-                title,
-                kind,
-                uri,
-                sha256,
-                outcomes,
-                criteria or [],
-                ai_use,
-                external_sources,
-                declaration,
-                actor,
-                command,
-            ),
-            command,
-            expected_version,
-        )
-
-    def withdraw_evidence(
-        self,
-        tid: uuid.UUID,
-        evidence_id: str,
-        reason: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.withdraw_evidence(evidence_id, reason, actor, command),
-            command,
-            expected_version,
-        )
-
-    def request_feedback(
-        self,
-        tid: uuid.UUID,
-        *,
-        request_id: str,
-        requested_from: str,
-        source: FeedbackSource,
-        outcomes: list[str],
-        evidence_id: str | None = None,
-        question: str = "",
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.request_feedback(
-                request_id, requested_from, source, outcomes, evidence_id, question, actor, command
-            ),
-            command,
-            expected_version,
-        )
-
-    def give_feedback(
-        self,
-        tid: uuid.UUID,
-        *,
-        feedback_id: str,
-        source: FeedbackSource,
-        giver_id: str,
-        outcomes: list[str],
-        criteria: list[str] | None = None,
-        evidence_id: str | None = None,
-        text: str,
-        request_id: str | None = None,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.give_feedback(
-                feedback_id,
-                source,
-                giver_id,
-                outcomes,
-                criteria or [],
-                evidence_id,
-                text,
-                request_id,
-                actor,
-                command,
-            ),
-            command,
-            expected_version,
-        )
-
-    def check_progress(
-        self,
-        tid: uuid.UUID,
-        light: TrafficLight,
-        notes: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid, lambda t: t.check_progress(light, notes, actor, command), command, expected_version
-        )
-
-    def hold_medium_stake(
-        self,
-        tid: uuid.UUID,
-        *,
-        portfolio: list[str],
-        levels: dict[str, str],
-        feedback: str,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.hold_medium_stake(portfolio, levels, feedback, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def give_green_light(
-        self,
-        tid: uuid.UUID,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid, lambda t: t.give_green_light(rationale, actor, command), command, expected_version
-        )
-
-    def withhold_green_light(
-        self,
-        tid: uuid.UUID,
-        advice: str,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.withhold_green_light(advice, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def request_early_high_stake(
-        self,
-        tid: uuid.UUID,
-        motivation: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.request_early_high_stake(motivation, actor, command),
-            command,
-            expected_version,
-        )
-
-    def decide_early_high_stake(
-        self,
-        tid: uuid.UUID,
-        grant: bool,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.decide_early_high_stake(grant, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def request_high_stake(
-        self,
-        tid: uuid.UUID,
-        *,
-        portfolio: list[str],
-        reading_guide_uri: str,
-        reading_guide_sha256: str,
-        ai_explanation: str = "",
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.request_high_stake(
-                portfolio, reading_guide_uri, reading_guide_sha256, ai_explanation, actor, command
-            ),
-            command,
-            expected_version,
-        )
-
-    def assign_assessors(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        assessor_ids: list[str],
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        if actor.role not in (Role.ADMIN, Role.COMMITTEE):
-            raise NotPermitted("R10", "assessors are assigned by the committee or a program admin")
-
-        def action(t: Trajectory) -> None:
-            registered = self._program_for(t).staff[StaffRole.ASSESSOR.value]
-            t.assign_assessors(attempt, assessor_ids, set(registered), actor, command)
-
-        return self._on_trajectory(tid, action, command, expected_version)
-
-    def submit_judgment(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        *,
-        levels: dict[str, str],
-        level_rationales: dict[str, str],
-        verdict: Verdict,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.submit_judgment(
-                attempt, levels, level_rationales, verdict, rationale, actor, command
-            ),
-            command,
-            expected_version,
-        )
-
-    def hold_criterion_interview(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        notes: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.hold_criterion_interview(attempt, notes, actor, command),
-            command,
-            expected_version,
-        )
-
-    def agree_final_levels(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        levels: dict[str, str],
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.agree_final_levels(attempt, levels, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def conclude_assessment(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.conclude_assessment(attempt, rationale, actor, command),
-            command,
-            expected_version,
-        )
-
-    def cast_vote(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        vote: Vote,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def action(t: Trajectory) -> str | None:
-            members = set(self._program_for(t).staff[StaffRole.COMMITTEE.value])
-            return t.cast_vote(attempt, vote, rationale, members, actor, command)
-
-        return self._on_trajectory(tid, action, command, expected_version)
-
-    def record_development_plan(
-        self,
-        tid: uuid.UUID,
-        attempt: int,
-        plan: str,
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.record_development_plan(attempt, plan, actor, command),
-            command,
-            expected_version,
-        )
-
-    def record_correction(
-        self,
-        tid: uuid.UUID,
-        corrects_version: int,
-        reason: str,
-        details: dict[str, Any],
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def action(t: Trajectory) -> None:
-            if actor.role is Role.COMMITTEE and not self._program_for(t).is_staff(
-                actor.person_id, StaffRole.COMMITTEE
-            ):
-                raise RuleViolation("R14", "only members of the program's committee correct")
-            t.record_correction(corrects_version, reason, details, actor, command)
-
-        return self._on_trajectory(tid, action, command, expected_version)
-
-    def publish_exhibition(
-        self,
-        tid: uuid.UUID,
-        exhibition_id: str,
-        title: str,
-        evidence_ids: list[str],
-        actor: Actor,
-        command: CommandRef | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_trajectory(
-            tid,
-            lambda t: t.publish_exhibition(exhibition_id, title, evidence_ids, actor, command),
-            command,
-            expected_version,
-        )
+        trajectory: Trajectory,
+        readers: frozenset[policy.Relation] = policy.READ_TRAJECTORY,
+    ) -> policy.ReadAccess:
+        """How much of the trajectory the actor may read; NotFound if nothing."""
+        return policy.read_access(actor, trajectory, self.directory, trajectory.id, readers)
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMIN:
-        raise NotPermitted("R3", "programs and their staff are managed by a program admin")
-
-
-def build_application(settings: Settings | None = None) -> Bewijsketen:
-    """One application per process, configured from the environment."""
-    settings = settings or Settings()
-    app = Bewijsketen(env=settings.event_store_env(), cache_size=settings.aggregate_cache)
-    app.command_retries = settings.command_retries
-    app.snapshotting_intervals = {Trajectory: settings.snapshot_interval}  # type: ignore[misc]
+def build_application(config: StoreConfig) -> Bewijsketen:
+    """One application per process, configured from the store configuration."""
+    app = Bewijsketen(env=config.event_store_env(), cache_size=config.aggregate_cache)
+    app.command_retries = config.command_retries
+    app.snapshotting_intervals = {Trajectory: config.snapshot_interval}  # type: ignore[misc]
     return app

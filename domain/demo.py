@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from domain import commands as c
 from domain.application import Bewijsketen
 from domain.journey import Journey, Staff, setup_program
 from domain.persons import PersonRegistry
@@ -145,10 +146,15 @@ def seed_cohort(
     """One class: each student plays the next scenario of the list, through every rule."""
     trajectories: dict[str, uuid.UUID] = {}
     scenarios: dict[str, str] = {}
-    for index, student_id in enumerate(student_ids):
+    journeys = [
+        Journey(app, program_id, student_id, cohort=cohort, coach_id=coaches[i % len(coaches)])
+        for i, student_id in enumerate(student_ids)
+    ]
+    # The whole class starts first: fellow students give each other peer feedback.
+    for journey in journeys:
+        journey.start()
+    for index, (student_id, journey) in enumerate(zip(student_ids, journeys, strict=True)):
         scenario = SCENARIOS[index % len(SCENARIOS)]
-        coach = coaches[index % len(coaches)]
-        journey = Journey(app, program_id, student_id, cohort=cohort, coach_id=coach)
         _play(journey, scenario, rng, student_ids)
         trajectories[student_id] = journey.id
         scenarios[student_id] = scenario
@@ -212,13 +218,14 @@ def _levels(journey: Journey, rng: random.Random, low: int, high: int) -> dict[s
 
 
 def _play(journey: Journey, scenario: str, rng: random.Random, classmates: list[str]) -> None:
-    journey.start()
     if scenario == "orientation":
-        journey.app.measure_baseline(
-            journey.id,
-            journey.outcomes[0],
-            journey.levels[1],
-            "Baseline conversation",
+        journey.run(
+            journey.on(
+                c.MeasureBaseline,
+                outcome=journey.outcomes[0],
+                level=journey.levels[1],
+                rationale="Baseline conversation",
+            ),
             journey.coach,
         )
         return
@@ -238,11 +245,16 @@ def _play(journey: Journey, scenario: str, rng: random.Random, classmates: list[
         return
     if scenario == "early_route":
         journey.medium_stake({code: journey.level("vakkundig") for code in journey.outcomes})
-        journey.app.request_early_high_stake(
-            journey.id, "Ready early: enough evidence on every outcome", journey.student
+        journey.run(
+            journey.on(
+                c.RequestEarlyHighStake,
+                motivation="Ready early: enough evidence on every outcome",
+            ),
+            journey.student,
         )
-        journey.app.decide_early_high_stake(
-            journey.id, True, "Strong interim portfolio", journey.coach
+        journey.run(
+            journey.on(c.DecideEarlyHighStake, grant=True, rationale="Strong interim portfolio"),
+            journey.coach,
         )
         attempt = journey.request_high_stake()
         journey.assign(attempt, ("assessor-1", "assessor-3"))

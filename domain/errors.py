@@ -20,6 +20,10 @@ class NotPermitted(RuleViolation):
     """The actor may not perform this command (on this trajectory or program)."""
 
 
+class ReadNotPermitted(DomainError):
+    """The actor may read the trajectory, but not this part of it (the dossier, say)."""
+
+
 class InvalidInput(RuleViolation):
     """The command's input itself is malformed (unknown outcome code, empty field, ...)."""
 

@@ -10,12 +10,13 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from domain import commands as c
 from domain.application import Bewijsketen, CommandResult
-from domain.program import ProgramDefinition
 from domain.values import (
     Actor,
+    Decision,
     EvidenceKind,
     FeedbackSource,
     Role,
@@ -26,6 +27,7 @@ from domain.values import (
 )
 
 ADMIN = Actor("admin-1", Role.ADMIN)
+T = TypeVar("T", bound=c.Command)
 
 SOFTWARE_DEVELOPER: dict[str, Any] = {
     "title": "Software developer (crebo 25998), keuzedeel Werken met AI-tools",
@@ -101,9 +103,12 @@ def setup_program(
 ) -> uuid.UUID:
     """Registers a program, publishes version 1 and registers its staff."""
     staff = staff or Staff()
-    program_id = app.register_program(code, "Software developer: AI-tools", ADMIN).aggregate_id
-    app.publish_program_version(
-        program_id, ProgramDefinition.from_dict(definition or SOFTWARE_DEVELOPER), ADMIN
+    program_id = app.execute(
+        c.RegisterProgram(code=code, title="Software developer: AI-tools"), ADMIN
+    ).aggregate_id
+    app.execute(
+        c.PublishProgramVersion(program_id=program_id, **(definition or SOFTWARE_DEVELOPER)),
+        ADMIN,
     )
     for role, people in (
         (StaffRole.COACH, staff.coaches),
@@ -112,7 +117,7 @@ def setup_program(
         (StaffRole.COMMITTEE, staff.committee),
     ):
         for person in people:
-            app.register_staff(program_id, person, role, ADMIN)
+            app.execute(c.RegisterStaff(program_id=program_id, person_id=person, role=role), ADMIN)
     return program_id
 
 
@@ -145,13 +150,23 @@ class Journey:
         self._counter += 1
         return f"{prefix}-{self._counter}"
 
+    def run(self, command: c.Command, actor: Actor) -> CommandResult:
+        return self.app.execute(command, actor)
+
+    def on(self, command_type: type[T], **fields: Any) -> T:
+        """A command on this trajectory."""
+        made: T = cast(Any, command_type)(trajectory_id=self.id, **fields)
+        return made
+
     def start(self) -> CommandResult:
-        result = self.app.start_trajectory(
-            self.program_id,
-            self.student.person_id,
-            self.cohort,
-            self.coach.person_id,
-            self.mentor.person_id,
+        result = self.run(
+            c.StartTrajectory(
+                program_id=self.program_id,
+                student_id=self.student.person_id,
+                cohort=self.cohort,
+                coach_id=self.coach.person_id,
+                mentor_id=self.mentor.person_id,
+            ),
             self.coach,
         )
         self.id = result.aggregate_id
@@ -172,23 +187,25 @@ class Journey:
         title: str | None = None,
     ) -> str:
         evidence_id = self._next("ev")
-        self.app.submit_evidence(
-            self.id,
-            evidence_id=evidence_id,
-            title=title or f"Evidence {evidence_id}",
-            kind=kind,
-            uri=f"https://portfolio.example.nl/{self.student.person_id}/{evidence_id}",
-            sha256=content_hash(f"{self.id}/{evidence_id}"),
-            outcomes=outcomes,
-            ai_use=ai_use,
-            declaration="Used an AI assistant to draft text, then rewrote it" if ai_use else "",
-            actor=self.student,
+        self.run(
+            self.on(
+                c.SubmitEvidence,
+                evidence_id=evidence_id,
+                title=title or f"Evidence {evidence_id}",
+                kind=kind,
+                uri=f"https://portfolio.example.nl/{self.student.person_id}/{evidence_id}",
+                sha256=content_hash(f"{self.id}/{evidence_id}"),
+                outcomes=outcomes,
+                ai_use=ai_use,
+                declaration="Used an AI assistant to draft text, then rewrote it" if ai_use else "",
+            ),
+            self.student,
         )
         self.evidence_ids.append(evidence_id)
         return evidence_id
 
     def withdraw(self, evidence_id: str, reason: str = "Uploaded the wrong file") -> None:
-        self.app.withdraw_evidence(self.id, evidence_id, reason, self.student)
+        self.run(self.on(c.WithdrawEvidence, evidence_id=evidence_id, reason=reason), self.student)
         self.withdrawn.add(evidence_id)
 
     def evidence_for_all(self, per_outcome: int = 2, ai_first: bool = False) -> list[str]:
@@ -211,50 +228,63 @@ class Journey:
             FeedbackSource.PEER: Actor(giver_id, Role.STUDENT),
             FeedbackSource.COACH: self.coach,
         }.get(source, self.student)
-        return self.app.give_feedback(
-            self.id,
-            feedback_id=self._next("fb"),
-            source=source,
-            giver_id=giver_id,
-            outcomes=outcomes,
-            text=text,
-            actor=actor,
+        return self.run(
+            self.on(
+                c.GiveFeedback,
+                feedback_id=self._next("fb"),
+                source=source,
+                giver_id=giver_id,
+                outcomes=outcomes,
+                text=text,
+            ),
+            actor,
         )
 
     def progress_check(self, light: TrafficLight, notes: str = "Discussed progress") -> None:
-        self.app.check_progress(self.id, light, notes, self.mentor)
+        self.run(self.on(c.CheckProgress, light=light, notes=notes), self.mentor)
 
     def medium_stake(self, levels: dict[str, str] | str) -> CommandResult:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
-        return self.app.hold_medium_stake(
-            self.id,
-            portfolio=self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
-            levels=levels,
-            feedback="Discussed the interim portfolio",
-            rationale="Levels set against the rubric",
-            actor=self.coach,
+        return self.run(
+            self.on(
+                c.HoldMediumStake,
+                portfolio=self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
+                levels=levels,
+                feedback="Discussed the interim portfolio",
+                rationale="Levels set against the rubric",
+            ),
+            self.coach,
         )
 
     def green_light(self) -> None:
-        self.app.give_green_light(self.id, "Enough evidence on every outcome", self.coach)
+        self.run(
+            self.on(
+                c.DecideGreenLight, decision="give", rationale="Enough evidence on every outcome"
+            ),
+            self.coach,
+        )
 
     def request_high_stake(self, ai_explanation: str = "") -> int:
         portfolio = [e for e in self.evidence_ids if e not in self.withdrawn]
-        result = self.app.request_high_stake(
-            self.id,
-            portfolio=portfolio,
-            reading_guide_uri=f"https://portfolio.example.nl/{self.student.person_id}/guide",
-            reading_guide_sha256=content_hash(f"guide/{self.id}/{len(self.withdrawn)}/{portfolio}"),
-            ai_explanation=ai_explanation,
-            actor=self.student,
+        result = self.run(
+            self.on(
+                c.RequestHighStake,
+                portfolio=portfolio,
+                reading_guide_uri=f"https://portfolio.example.nl/{self.student.person_id}/guide",
+                reading_guide_sha256=content_hash(
+                    f"guide/{self.id}/{len(self.withdrawn)}/{portfolio}"
+                ),
+                ai_explanation=ai_explanation,
+            ),
+            self.student,
         )
         return int(result.value)
 
     def assign(
         self, attempt: int, assessors: tuple[str, ...] = ("assessor-1", "assessor-2")
     ) -> None:
-        self.app.assign_assessors(self.id, attempt, list(assessors), ADMIN)
+        self.run(self.on(c.AssignAssessors, attempt=attempt, assessor_ids=list(assessors)), ADMIN)
 
     def judge(
         self,
@@ -265,19 +295,26 @@ class Journey:
     ) -> CommandResult:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
-        return self.app.submit_judgment(
-            self.id,
-            attempt,
-            levels=levels,
-            level_rationales={code: f"Portfolio shows {levels[code]}" for code in self.outcomes},
-            verdict=verdict,
-            rationale="Holistic judgment of the portfolio",
-            actor=Actor(assessor, Role.ASSESSOR),
+        return self.run(
+            self.on(
+                c.SubmitJudgment,
+                attempt=attempt,
+                levels=levels,
+                level_rationales={
+                    code: f"Portfolio shows {levels[code]}" for code in self.outcomes
+                },
+                verdict=verdict,
+                rationale="Holistic judgment of the portfolio",
+            ),
+            Actor(assessor, Role.ASSESSOR),
         )
 
     def interview(self, attempt: int, assessor: str = "assessor-1") -> None:
-        self.app.hold_criterion_interview(
-            self.id, attempt, "CGI on the doubtful outcomes", Actor(assessor, Role.ASSESSOR)
+        self.run(
+            self.on(
+                c.HoldCriterionInterview, attempt=attempt, notes="CGI on the doubtful outcomes"
+            ),
+            Actor(assessor, Role.ASSESSOR),
         )
 
     def agree(
@@ -285,13 +322,24 @@ class Journey:
     ) -> None:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
-        self.app.agree_final_levels(
-            self.id, attempt, levels, "Agreed after discussion", Actor(assessor, Role.ASSESSOR)
+        self.run(
+            self.on(
+                c.AgreeFinalLevels,
+                attempt=attempt,
+                levels=levels,
+                rationale="Agreed after discussion",
+            ),
+            Actor(assessor, Role.ASSESSOR),
         )
 
     def conclude(self, attempt: int, assessor: str = "assessor-1") -> bool:
-        result = self.app.conclude_assessment(
-            self.id, attempt, "Conclusion on the final levels", Actor(assessor, Role.ASSESSOR)
+        result = self.run(
+            self.on(
+                c.ConcludeAssessment,
+                attempt=attempt,
+                rationale="Conclusion on the final levels",
+            ),
+            Actor(assessor, Role.ASSESSOR),
         )
         return bool(result.value)
 
@@ -300,23 +348,27 @@ class Journey:
         attempt: int,
         members: tuple[str, ...] = ("committee-1", "committee-2"),
         vote: Vote = Vote.RATIFY,
-    ) -> str | None:
+    ) -> Decision | None:
         outcome = None
         for member in members:
-            outcome = self.app.cast_vote(
-                self.id,
-                attempt,
-                vote,
-                "Procedure followed, judgment well argued",
+            outcome = self.run(
+                self.on(
+                    c.CastVote,
+                    attempt=attempt,
+                    vote=vote,
+                    rationale="Procedure followed, judgment well argued",
+                ),
                 Actor(member, Role.COMMITTEE),
             ).value
         return outcome
 
     def development_plan(self, attempt: int) -> None:
-        self.app.record_development_plan(
-            self.id,
-            attempt,
-            "Gather two more pieces of evidence on the failed outcomes",
+        self.run(
+            self.on(
+                c.RecordDevelopmentPlan,
+                attempt=attempt,
+                plan="Gather two more pieces of evidence on the failed outcomes",
+            ),
             self.student,
         )
 

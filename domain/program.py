@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import pickle
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from domain import commands as c
+from domain.aggregate import RecordedAggregate
+from domain.commands import handles
 from domain.errors import InvalidInput, RuleViolation
-from domain.values import Actor, CommandRef, StaffRole
+from domain.values import StaffRole
 
 NAMESPACE = uuid.UUID("6f1d1c8e-5a55-4f49-9a43-2f6a8c1b7e10")
 
@@ -154,36 +156,27 @@ def _lists(value: Any) -> Any:
     return value
 
 
-class Program(Aggregate):
+class Program(RecordedAggregate):
     """A qualification part taught with learning-based qualification; its versions never change."""
 
     @staticmethod
     def create_id(code: str) -> uuid.UUID:
         return uuid.uuid5(NAMESPACE, f"program:{code}")
 
-    class Registered(Aggregate.Created):
+    class Registered(RecordedAggregate.Created):
         code: str
         title: str
-        actor: Actor
-        command: CommandRef | None
+
+        def summary(self) -> str:
+            return f"program {self.code} registered: {self.title}"
 
     @event(Registered)
-    def __init__(self, code: str, title: str, actor: Actor, command: CommandRef | None) -> None:
+    def __init__(self, code: str, title: str) -> None:
         self.code = code
         self.title = title
         self.versions: dict[int, dict[str, Any]] = {}
         self.staff: dict[str, set[str]] = {role.value: set() for role in StaffRole}
-        self.commands: dict[str, tuple[str, int]] = {}
-        self._remember(command)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Program:
-        # Plain data: a pickle round trip is a faster deep copy than copy.deepcopy.
-        copied: Program = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
-        return copied
-
-    def _remember(self, command: CommandRef | None, version: int = 1) -> None:
-        if command is not None:
-            self.commands[command.key] = (command.fingerprint, version)
+        self.commands: dict[str, list[Any]] = {}
 
     @property
     def latest_version(self) -> int | None:
@@ -197,49 +190,60 @@ class Program(Aggregate):
 
     # Commands
 
-    def publish_version(
-        self, definition: ProgramDefinition, actor: Actor, command: CommandRef | None
-    ) -> int:
-        definition.validate()
+    @classmethod
+    @handles(c.RegisterProgram)
+    def register(cls, cmd: c.RegisterProgram) -> Program:
+        if not cmd.code.strip() or not cmd.title.strip():
+            raise InvalidInput("R3", "a program needs a code and a title")
+        return cls(code=cmd.code, title=cmd.title)
+
+    @handles(c.PublishProgramVersion)
+    def publish_version(self, cmd: c.PublishProgramVersion) -> int:
+        definition = ProgramDefinition.from_dict(cmd.definition_data())
         number = (self.latest_version or 0) + 1
-        self._version_published(number, definition.to_dict(), actor, command)
+        self.trigger_event(self.VersionPublished, number=number, definition=definition.to_dict())
         return number
 
-    def register_staff(
-        self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
-    ) -> None:
-        if not person_id.strip():
+    class VersionPublished(RecordedAggregate.Event):
+        number: int
+        definition: dict[str, Any]
+
+        def apply(self, p: Program) -> None:
+            p.versions[self.number] = self.definition
+
+        def summary(self) -> str:
+            return f"version {self.number} published"
+
+    @handles(c.RegisterStaff)
+    def register_staff(self, cmd: c.RegisterStaff) -> None:
+        if not cmd.person_id.strip():
             raise InvalidInput("R1", "a staff registration needs a person id")
-        if self.is_staff(person_id, role):
-            raise RuleViolation("R1", f"{person_id} is already registered as {role.value}")
-        self._staff_registered(person_id, role, actor, command)
+        if self.is_staff(cmd.person_id, cmd.role):
+            raise RuleViolation("R1", f"{cmd.person_id} is already registered as {cmd.role.value}")
+        self.trigger_event(self.StaffRegistered, person_id=cmd.person_id, role=cmd.role)
 
-    def deregister_staff(
-        self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
-    ) -> None:
-        if not self.is_staff(person_id, role):
-            raise RuleViolation("R1", f"{person_id} is not registered as {role.value}")
-        self._staff_deregistered(person_id, role, actor, command)
+    class StaffRegistered(RecordedAggregate.Event):
+        person_id: str
+        role: StaffRole
 
-    # Events
+        def apply(self, p: Program) -> None:
+            p.staff[self.role.value].add(self.person_id)
 
-    @event("VersionPublished")
-    def _version_published(
-        self, number: int, definition: dict[str, Any], actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.versions[number] = definition
-        self._remember(command, self.version + 1)
+        def summary(self) -> str:
+            return f"{self.person_id} registered as {self.role.value}"
 
-    @event("StaffRegistered")
-    def _staff_registered(
-        self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.staff[role.value].add(person_id)
-        self._remember(command, self.version + 1)
+    @handles(c.DeregisterStaff)
+    def deregister_staff(self, cmd: c.DeregisterStaff) -> None:
+        if not self.is_staff(cmd.person_id, cmd.role):
+            raise RuleViolation("R1", f"{cmd.person_id} is not registered as {cmd.role.value}")
+        self.trigger_event(self.StaffDeregistered, person_id=cmd.person_id, role=cmd.role)
 
-    @event("StaffDeregistered")
-    def _staff_deregistered(
-        self, person_id: str, role: StaffRole, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.staff[role.value].discard(person_id)
-        self._remember(command, self.version + 1)
+    class StaffDeregistered(RecordedAggregate.Event):
+        person_id: str
+        role: StaffRole
+
+        def apply(self, p: Program) -> None:
+            p.staff[self.role.value].discard(self.person_id)
+
+        def summary(self) -> str:
+            return f"{self.person_id} no longer registered as {self.role.value}"

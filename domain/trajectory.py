@@ -1,37 +1,43 @@
 """The Trajectory aggregate: one student on one published program version.
 
-Each public method is a command: it checks the rules, then triggers one event (a private method
-decorated with ``@event``). Replaying events runs only the private methods, never the checks.
+Each command method (marked with `handles`) checks the rules, then triggers an event. The events
+are nested here, named in the past tense; each one's `apply` is all that replaying it does, so
+replaying never re-runs a check. Who acts is not a parameter: every event records the actor and
+the request from the execution context (`domain.aggregate`).
 """
 
 from __future__ import annotations
 
-import pickle
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from domain import commands as c
 from domain import rules
+from domain.aggregate import RecordedAggregate
+from domain.commands import handles
 from domain.errors import InvalidInput, NotPermitted, RuleViolation
-from domain.program import ProgramDefinition
+from domain.program import Program, ProgramDefinition
 from domain.values import (
     Actor,
-    CommandRef,
+    Decision,
+    EarlyRoute,
     EvidenceKind,
     FeedbackSource,
+    GreenLight,
     Phase,
     Role,
+    StaffRole,
     TrafficLight,
     Verdict,
     Vote,
 )
 
 NAMESPACE = uuid.UUID("0b6f0f7e-3c1e-4d0f-8f5e-9c2d1a7b4e21")
-SHA256_HEX = frozenset("0123456789abcdef")
-
 
 _DEFINITIONS: dict[tuple[uuid.UUID, int], tuple[dict[str, Any], ProgramDefinition]] = {}
 
@@ -51,6 +57,10 @@ class EvidenceItem:
     submitted_at: datetime
     withdrawn: bool = False
     withdrawal_reason: str = ""
+
+    @property
+    def declares_use(self) -> bool:
+        return self.ai_use or self.external_sources
 
 
 @dataclass
@@ -122,17 +132,31 @@ class Attempt:
     concluded_levels: dict[str, str] | None = None
     passed: bool | None = None
     round: int = 1
-    votes: dict[str, str] = field(default_factory=dict)
-    decision: str | None = None  # "ratified" | None; a referral opens a new round
+    votes: dict[str, Vote] = field(default_factory=dict)
+    decision: Decision | None = None  # RATIFIED once decided; a referral opens a new round
     development_plan: str | None = None
-
-    @property
-    def all_judged(self) -> bool:
-        return bool(self.assessors) and set(self.judgments) >= set(self.assessors)
 
     @property
     def open(self) -> bool:
         return self.decision is None
+
+    def facts(self) -> rules.AttemptFacts:
+        return rules.AttemptFacts(
+            assessors=self.assessors,
+            judgments={
+                a: rules.JudgmentSummary(j.verdict, j.levels) for a, j in self.judgments.items()
+            },
+            interview_held=self.interview_held,
+            final_levels=self.final_levels,
+            passed=self.passed,
+            votes_cast=len(self.votes),
+            decision=self.decision,
+            development_plan=bool(self.development_plan),
+        )
+
+    @property
+    def all_judged(self) -> bool:
+        return self.facts().all_judged
 
 
 __all__ = ["NotPermitted", "Trajectory"]
@@ -153,36 +177,38 @@ def _require_text(rule: str, value: str, what: str) -> None:
         raise InvalidInput(rule, f"{what} must not be empty")
 
 
-class Trajectory(Aggregate):
+def _require_sha256(rule: str, value: str, what: str) -> None:
+    if len(value) != 64 or not set(value) <= set("0123456789abcdef"):
+        raise InvalidInput(rule, f"{what} must be a lowercase hex SHA-256 (64 characters)")
+
+
+def _outcomes(codes: list[str]) -> str:
+    return ", ".join(codes) or "-"
+
+
+class Trajectory(RecordedAggregate):
     """One student's way through one program version, from orientation to ratified decision."""
+
+    # Version 2 of the state: enums for green light, early route and decision, and the terms of
+    # former coaches and mentors. Snapshots of version 1 are not upcast but replayed from the
+    # events (see `upcast_v1_v2`).
+    class_version = 2
 
     @staticmethod
     def create_id(program_id: uuid.UUID, student_id: str, cohort: str) -> uuid.UUID:
         return uuid.uuid5(NAMESPACE, f"{program_id}|{student_id}|{cohort}")
 
-    class Event(Aggregate.Event):
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["stale_snapshot"] = True
+
+    class Event(RecordedAggregate.Event):
         def mutate(self, aggregate: Any) -> Any:
-            # The event bodies below record when things happened; the library sets
-            # modified_on only after the body ran, so lend them the event while it applies.
-            if aggregate is None:
-                return super().mutate(aggregate)
-            aggregate.__dict__["_applying"] = self
-            try:
-                return super().mutate(aggregate)
-            finally:
-                aggregate.__dict__.pop("_applying", None)
+            aggregate = super().mutate(aggregate)
+            aggregate.event_actors.append(self.actor.person_id)
+            return aggregate
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Trajectory:
-        # The repository copies cached aggregates before each command; the state is plain data,
-        # and a pickle round trip copies it several times faster than copy.deepcopy.
-        copied: Trajectory = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
-        return copied
-
-    def _now(self) -> datetime:
-        applying = self.__dict__.get("_applying")
-        return applying.timestamp if applying is not None else self.modified_on
-
-    class Started(Aggregate.Created):
+    class Started(Event, RecordedAggregate.Created):
         program_id: uuid.UUID
         program_version: int
         definition: dict[str, Any]
@@ -190,8 +216,12 @@ class Trajectory(Aggregate):
         cohort: str
         coach_id: str
         mentor_id: str
-        actor: Actor
-        command: CommandRef | None
+
+        def summary(self) -> str:
+            return (
+                f"started on program version {self.program_version}, cohort {self.cohort}, "
+                f"coach {self.coach_id}, mentor {self.mentor_id}"
+            )
 
     @event(Started)
     def __init__(
@@ -203,8 +233,6 @@ class Trajectory(Aggregate):
         cohort: str,
         coach_id: str,
         mentor_id: str,
-        actor: Actor,
-        command: CommandRef | None,
     ) -> None:
         self.program_id = program_id
         self.program_version = program_version
@@ -219,16 +247,17 @@ class Trajectory(Aggregate):
         self.feedback_requests: dict[str, FeedbackRequest] = {}
         self.progress_checks: list[ProgressCheck] = []
         self.medium_stakes: list[MediumStake] = []
-        self.green_light: str | None = None
+        self.green_light: GreenLight | None = None
         self.green_light_note: str = ""
-        self.early_route: str | None = None
+        self.early_route: EarlyRoute | None = None
         self.attempts: list[Attempt] = []
         self.corrections: list[dict[str, Any]] = []
         self.exhibitions: dict[str, list[str]] = {}
         self.closed = False
         self.commands: dict[str, list[Any]] = {}
-        self.event_actors: list[str] = [actor.person_id]
-        self._remember(command)
+        self.event_actors: list[str] = []
+        # Former coaches and mentors: staff role → person → last version of their term.
+        self.former: dict[str, dict[str, int]] = {}
 
     # ---- derived state
 
@@ -271,74 +300,46 @@ class Trajectory(Aggregate):
         return {k: e for k, e in self.evidence.items() if not e.withdrawn}
 
     def evidence_per_outcome(self) -> dict[str, int]:
-        counts = {code: 0 for code in self.definition.outcome_codes}
-        for item in self.active_evidence().values():
-            for code in set(item.outcomes):
-                if code in counts:
-                    counts[code] += 1
-        return counts
-
-    def judgment_summaries(self, attempt: Attempt) -> list[rules.JudgmentSummary]:
-        return [
-            rules.JudgmentSummary(j.verdict.value, j.levels) for j in attempt.judgments.values()
-        ]
-
-    def interview_reasons(self, attempt: Attempt) -> list[str]:
-        if not attempt.all_judged:
-            return []
-        return rules.interview_reasons(self.judgment_summaries(attempt), self.definition)
-
-    def final_levels_needed(self, attempt: Attempt) -> bool:
-        if not attempt.all_judged:
-            return True
-        summaries = self.judgment_summaries(attempt)
-        return bool(self.interview_reasons(attempt)) or not rules.levels_identical(
-            summaries, self.definition
+        return rules.evidence_per_outcome(
+            (e.outcomes for e in self.active_evidence().values()), self.definition
         )
 
-    def levels_for_conclusion(self, attempt: Attempt) -> dict[str, str] | None:
-        if attempt.final_levels is not None:
-            return dict(attempt.final_levels)
-        if attempt.all_judged and not self.final_levels_needed(attempt):
-            return dict(next(iter(attempt.judgments.values())).levels)
-        return None
+    def interview_reasons(self, attempt: Attempt) -> list[str]:
+        return rules.interview_reasons(attempt.facts(), self.definition)
 
     def progress_facts(self) -> rules.ProgressFacts:
         attempt = self.current_attempt
-        last_result = None
-        if attempt is not None and attempt.decision == "ratified":
-            last_result = "passed" if attempt.passed else "failed"
-        is_open = attempt is not None and attempt.open
-        return rules.ProgressFacts(
+        return rules.progress_facts(
             closed=self.closed,
-            evidence_per_outcome=self.evidence_per_outcome(),
+            evidence_outcomes=(e.outcomes for e in self.active_evidence().values()),
             medium_stakes_held=len(self.medium_stakes),
             latest_levels=self.latest_levels,
             green_light=self.green_light,
             early_route=self.early_route,
-            attempt_open=is_open,
-            assessors_assigned=len(attempt.assessors) if is_open and attempt else 0,
-            judgments_submitted=len(attempt.judgments) if is_open and attempt else 0,
-            interview_needed=bool(attempt and is_open and self.interview_reasons(attempt)),
-            interview_held=bool(attempt and is_open and attempt.interview_held),
-            final_levels_needed=bool(attempt and is_open and self.final_levels_needed(attempt)),
-            final_levels_agreed=bool(attempt and is_open and attempt.final_levels is not None),
-            concluded=bool(attempt and is_open and attempt.passed is not None),
-            votes_cast=len(attempt.votes) if is_open and attempt else 0,
-            last_result=last_result,
-            development_plan_recorded=bool(attempt and attempt.development_plan),
+            attempt=attempt.facts() if attempt is not None else None,
+            definition=self.definition,
         )
 
     def next_step(self) -> rules.NextStep:
         return rules.next_step(self.progress_facts(), self.definition)
 
+    def actors_by_version(self) -> dict[int, str]:
+        return dict(enumerate(self.event_actors, start=1))
+
+    # ---- what access depends on (domain.policy.Subject)
+
+    def assessor_ids(self) -> Collection[str]:
+        return {a for attempt in self.attempts for a in attempt.assessors}
+
+    def former_terms(self, role: StaffRole) -> Mapping[str, int]:
+        return self.former.get(role.value, {})
+
+    def requests_addressed_to(self) -> Collection[str]:
+        return {r.requested_from for r in self.feedback_requests.values() if not r.answered}
+
     # ---- guards shared by commands
 
-    def _remember(self, command: CommandRef | None, version: int = 1) -> None:
-        if command is not None:
-            self.commands[command.key] = [command.fingerprint, version]
-
-    def _open(self, actor: Actor) -> None:
+    def _open(self) -> None:
         if self.closed:
             raise RuleViolation(
                 "R16",
@@ -346,25 +347,14 @@ class Trajectory(Aggregate):
                 "can still be recorded",
             )
 
-    def _is_student(self, actor: Actor) -> bool:
-        return actor.role is Role.STUDENT and actor.person_id == self.student_id
-
-    def _require_student(self, actor: Actor, rule: str, what: str) -> None:
-        if not self._is_student(actor):
-            raise NotPermitted(rule, f"only the student of this trajectory can {what}")
-
-    def _require_coach(self, actor: Actor, rule: str, what: str) -> None:
-        if actor.role is not Role.COACH or actor.person_id != self.coach_id:
-            raise NotPermitted(rule, f"only the trajectory's coach can {what}")
-
     def _check_outcomes(self, outcomes: list[str], criteria: list[str], rule: str) -> None:
         known = set(self.definition.outcome_codes)
-        unknown = [c for c in outcomes if c not in known]
+        unknown = [code for code in outcomes if code not in known]
         if unknown:
             raise InvalidInput(
                 "R4", f"unknown learning outcome(s) in this program version: {unknown}"
             )
-        unknown_criteria = [c for c in criteria if c not in self.definition.criterion_codes()]
+        unknown_criteria = [x for x in criteria if x not in self.definition.criterion_codes()]
         if unknown_criteria:
             raise InvalidInput(
                 "R4", f"unknown quality criteria in this program version: {unknown_criteria}"
@@ -372,9 +362,9 @@ class Trajectory(Aggregate):
         if not outcomes and not criteria:
             raise InvalidInput(rule, "name at least one learning outcome or quality criterion")
 
-    def _check_levels(self, levels: dict[str, str], *, complete: bool) -> None:
+    def _check_levels(self, levels: Mapping[str, str], *, complete: bool) -> None:
         known_outcomes = set(self.definition.outcome_codes)
-        unknown = [c for c in levels if c not in known_outcomes]
+        unknown = [code for code in levels if code not in known_outcomes]
         if unknown:
             raise InvalidInput(
                 "R4", f"unknown learning outcome(s) in this program version: {unknown}"
@@ -383,7 +373,7 @@ class Trajectory(Aggregate):
         if bad:
             raise InvalidInput("R4", f"unknown rubric level(s): {bad}")
         if complete:
-            missing = [c for c in self.definition.outcome_codes if c not in levels]
+            missing = [code for code in self.definition.outcome_codes if code not in levels]
             if missing:
                 raise InvalidInput(
                     "R4", f"a level is required for every outcome; missing {missing}"
@@ -397,7 +387,7 @@ class Trajectory(Aggregate):
                     "R4", f"evidence {evidence_id} does not exist on this trajectory"
                 )
             if item.withdrawn:
-                raise RuleViolation("R4", f"evidence {evidence_id} was withdrawn")
+                raise InvalidInput("R4", f"evidence {evidence_id} was withdrawn")
 
     def _attempt(self, number: int) -> Attempt:
         if not 1 <= number <= len(self.attempts):
@@ -410,127 +400,240 @@ class Trajectory(Aggregate):
             raise RuleViolation("R14", f"attempt {number} has already been decided")
         return attempt
 
-    def _require_assessor(self, attempt: Attempt, actor: Actor, rule: str) -> None:
-        if actor.role is not Role.ASSESSOR or actor.person_id not in attempt.assessors:
+    @staticmethod
+    def _require_assessor_of(attempt: Attempt, actor: Actor, rule: str) -> None:
+        if actor.person_id not in attempt.assessors:
             raise NotPermitted(rule, "only an assessor assigned to this attempt can do this")
 
-    # ---- commands: staff
+    # ---- commands: starting and staff
 
-    def reassign_coach(
-        self, coach_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        if actor.role is not Role.ADMIN:
-            raise NotPermitted("R1", "coaches and mentors are reassigned by a program admin")
-        _require_text("R1", reason, "the reason for reassigning")
-        if coach_id == self.student_id:
+    @classmethod
+    @handles(c.StartTrajectory)
+    def start(cls, cmd: c.StartTrajectory, program: Program, actor: Actor) -> Trajectory:
+        number = cmd.program_version or program.latest_version
+        if number is None or number not in program.versions:
+            raise RuleViolation(
+                "R3", f"program {program.code} has no published version {number or ''}".strip()
+            )
+        if not program.is_staff(cmd.coach_id, StaffRole.COACH):
+            raise RuleViolation(
+                "R7", f"{cmd.coach_id} is not registered as coach for {program.code}"
+            )
+        if not program.is_staff(cmd.mentor_id, StaffRole.MENTOR):
+            raise RuleViolation(
+                "R1", f"{cmd.mentor_id} is not registered as mentor for {program.code}"
+            )
+        if cmd.student_id in (cmd.coach_id, cmd.mentor_id):
+            raise RuleViolation("R10", "a student cannot coach or mentor themselves")
+        if actor.role is Role.COACH and cmd.coach_id != actor.person_id:
+            raise NotPermitted("R1", "a coach starts the trajectories they coach themselves")
+        return cls(
+            program_id=cmd.program_id,
+            program_version=number,
+            definition=program.versions[number],
+            student_id=cmd.student_id,
+            cohort=cmd.cohort,
+            coach_id=cmd.coach_id,
+            mentor_id=cmd.mentor_id,
+        )
+
+    @handles(c.ReassignCoach)
+    def reassign_coach(self, cmd: c.ReassignCoach, program: Program) -> None:
+        self._open()
+        _require_text("R1", cmd.reason, "the reason for reassigning")
+        if not program.is_staff(cmd.coach_id, StaffRole.COACH):
+            raise RuleViolation("R7", f"{cmd.coach_id} is not registered as coach")
+        if cmd.coach_id == self.student_id:
             raise RuleViolation("R10", "a student cannot coach themselves")
-        if coach_id == self.coach_id:
-            raise RuleViolation("R1", f"{coach_id} is already the coach")
-        self._coach_reassigned(coach_id, reason, actor, command)
+        if cmd.coach_id == self.coach_id:
+            raise RuleViolation("R1", f"{cmd.coach_id} is already the coach")
+        self.trigger_event(self.CoachReassigned, coach_id=cmd.coach_id, reason=cmd.reason)
 
-    def reassign_mentor(
-        self, mentor_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        if actor.role is not Role.ADMIN:
-            raise NotPermitted("R1", "coaches and mentors are reassigned by a program admin")
-        _require_text("R1", reason, "the reason for reassigning")
-        if mentor_id == self.mentor_id:
-            raise RuleViolation("R1", f"{mentor_id} is already the mentor")
-        self._mentor_reassigned(mentor_id, reason, actor, command)
+    class CoachReassigned(Event):
+        coach_id: str
+        reason: str
 
-    def measure_baseline(
-        self, outcome: str, level: str, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        if not (self._is_student(actor) or actor.person_id == self.coach_id):
-            raise NotPermitted("R1", "only the student or the coach can record a baseline")
-        self._check_levels({outcome: level}, complete=False)
-        _require_text("R1", rationale, "the rationale of a baseline level")
+        def apply(self, t: Trajectory) -> None:
+            t.former.setdefault(StaffRole.COACH.value, {})[t.coach_id] = t.version
+            t.coach_id = self.coach_id
+
+        def summary(self) -> str:
+            return f"coach is now {self.coach_id}: {self.reason}"
+
+    @handles(c.ReassignMentor)
+    def reassign_mentor(self, cmd: c.ReassignMentor, program: Program) -> None:
+        self._open()
+        _require_text("R1", cmd.reason, "the reason for reassigning")
+        if not program.is_staff(cmd.mentor_id, StaffRole.MENTOR):
+            raise RuleViolation("R1", f"{cmd.mentor_id} is not registered as mentor")
+        if cmd.mentor_id == self.student_id:
+            raise RuleViolation("R10", "a student cannot mentor themselves")
+        if cmd.mentor_id == self.mentor_id:
+            raise RuleViolation("R1", f"{cmd.mentor_id} is already the mentor")
+        self.trigger_event(self.MentorReassigned, mentor_id=cmd.mentor_id, reason=cmd.reason)
+
+    class MentorReassigned(Event):
+        mentor_id: str
+        reason: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.former.setdefault(StaffRole.MENTOR.value, {})[t.mentor_id] = t.version
+            t.mentor_id = self.mentor_id
+
+        def summary(self) -> str:
+            return f"mentor is now {self.mentor_id}: {self.reason}"
+
+    @handles(c.MeasureBaseline)
+    def measure_baseline(self, cmd: c.MeasureBaseline) -> None:
+        self._open()
+        self._check_levels({cmd.outcome: cmd.level}, complete=False)
+        _require_text("R1", cmd.rationale, "the rationale of a baseline level")
         if self.medium_stakes:
             raise RuleViolation("R6", "a baseline belongs to the start, before the medium-stakes")
-        self._baseline_measured(outcome, level, rationale, actor, command)
+        self.trigger_event(
+            self.BaselineMeasured, outcome=cmd.outcome, level=cmd.level, rationale=cmd.rationale
+        )
+
+    class BaselineMeasured(Event):
+        outcome: str
+        level: str
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.baseline[self.outcome] = self.level
+
+        def summary(self) -> str:
+            return f"baseline {self.outcome}: {self.level}"
 
     # ---- commands: evidence and feedback
 
-    def submit_evidence(
-        self,
-        evidence_id: str,
-        title: str,
-        kind: EvidenceKind,
-        uri: str,
-        sha256: str,
-        outcomes: list[str],
-        criteria: list[str],
-        ai_use: bool,
-        external_sources: bool,
-        declaration: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        self._require_student(actor, "R1", "submit evidence")
-        if evidence_id in self.evidence:
-            raise RuleViolation("R2", f"evidence {evidence_id} exists; evidence is never replaced")
-        _require_text("R2", title, "the title of the evidence")
-        _require_text("R2", uri, "the content reference (URI) of the evidence")
-        if len(sha256) != 64 or not set(sha256) <= SHA256_HEX:
-            raise InvalidInput("R2", "the content hash must be a lowercase hex SHA-256 (64 chars)")
-        self._check_outcomes(outcomes, criteria, "R4")
-        if (ai_use or external_sources) and not declaration.strip():
+    @handles(c.SubmitEvidence)
+    def submit_evidence(self, cmd: c.SubmitEvidence) -> None:
+        self._open()
+        if cmd.evidence_id in self.evidence:
+            raise RuleViolation(
+                "R2", f"evidence {cmd.evidence_id} exists; evidence is never replaced"
+            )
+        _require_text("R2", cmd.title, "the title of the evidence")
+        _require_text("R2", cmd.uri, "the content reference (URI) of the evidence")
+        _require_sha256("R2", cmd.sha256, "the content hash")
+        self._check_outcomes(cmd.outcomes, cmd.criteria, "R4")
+        if (cmd.ai_use or cmd.external_sources) and not cmd.declaration.strip():
             raise InvalidInput("R9", "evidence that uses AI or external sources must say how")
-        self._evidence_submitted(
-            evidence_id,
-            title,
-            kind,
-            uri,
-            sha256,
-            outcomes,
-            criteria,
-            ai_use,
-            external_sources,
-            declaration,
-            actor,
-            command,
+        self.trigger_event(
+            self.EvidenceSubmitted,
+            evidence_id=cmd.evidence_id,
+            title=cmd.title,
+            kind=cmd.kind,
+            uri=cmd.uri,
+            sha256=cmd.sha256,
+            outcomes=list(cmd.outcomes),
+            criteria=list(cmd.criteria),
+            ai_use=cmd.ai_use,
+            external_sources=cmd.external_sources,
+            declaration=cmd.declaration,
         )
 
-    def withdraw_evidence(
-        self, evidence_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        self._require_student(actor, "R2", "withdraw evidence")
-        self._check_evidence([evidence_id])
-        _require_text("R2", reason, "the reason for withdrawing")
+    class EvidenceSubmitted(Event):
+        evidence_id: str
+        title: str
+        kind: EvidenceKind
+        uri: str
+        sha256: str
+        outcomes: list[str]
+        criteria: list[str]
+        ai_use: bool
+        external_sources: bool
+        declaration: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.evidence[self.evidence_id] = EvidenceItem(
+                self.evidence_id,
+                self.title,
+                self.kind,
+                self.uri,
+                self.sha256,
+                list(self.outcomes),
+                list(self.criteria),
+                self.ai_use,
+                self.external_sources,
+                self.declaration,
+                self.timestamp,
+            )
+
+        def summary(self) -> str:
+            declared = " — declares AI/external use" if self.ai_use or self.external_sources else ""
+            return (
+                f"evidence {self.evidence_id} ({self.kind.value}) for "
+                f"{_outcomes(self.outcomes)}{declared}"
+            )
+
+    @handles(c.WithdrawEvidence)
+    def withdraw_evidence(self, cmd: c.WithdrawEvidence) -> None:
+        self._open()
+        self._check_evidence([cmd.evidence_id])
+        _require_text("R2", cmd.reason, "the reason for withdrawing")
         attempt = self.open_attempt
-        if attempt is not None and evidence_id in attempt.portfolio:
+        if attempt is not None and cmd.evidence_id in attempt.portfolio:
             raise RuleViolation(
                 "R2", "evidence in a portfolio under assessment cannot be withdrawn"
             )
-        self._evidence_withdrawn(evidence_id, reason, actor, command)
+        self.trigger_event(self.EvidenceWithdrawn, evidence_id=cmd.evidence_id, reason=cmd.reason)
 
-    def request_feedback(
-        self,
-        request_id: str,
-        requested_from: str,
-        source: FeedbackSource,
-        outcomes: list[str],
-        evidence_id: str | None,
-        question: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        self._require_student(actor, "R5", "request feedback")
-        if request_id in self.feedback_requests:
-            raise RuleViolation("R2", f"feedback request {request_id} exists")
-        self._check_outcomes(outcomes, [], "R5")
-        if evidence_id is not None:
-            self._check_evidence([evidence_id])
-        self._check_giver(source, requested_from)
-        self._feedback_requested(
-            request_id, requested_from, source, outcomes, evidence_id, question, actor, command
+    class EvidenceWithdrawn(Event):
+        evidence_id: str
+        reason: str
+
+        def apply(self, t: Trajectory) -> None:
+            item = t.evidence[self.evidence_id]
+            item.withdrawn = True
+            item.withdrawal_reason = self.reason
+
+        def summary(self) -> str:
+            return f"evidence {self.evidence_id} withdrawn: {self.reason}"
+
+    @handles(c.RequestFeedback)
+    def request_feedback(self, cmd: c.RequestFeedback) -> None:
+        self._open()
+        if cmd.request_id in self.feedback_requests:
+            raise RuleViolation("R2", f"feedback request {cmd.request_id} exists")
+        self._check_outcomes(cmd.outcomes, [], "R5")
+        if cmd.evidence_id is not None:
+            self._check_evidence([cmd.evidence_id])
+        self._check_giver(cmd.source, cmd.requested_from)
+        self.trigger_event(
+            self.FeedbackRequested,
+            request_id=cmd.request_id,
+            requested_from=cmd.requested_from,
+            source=cmd.source,
+            outcomes=list(cmd.outcomes),
+            evidence_id=cmd.evidence_id,
+            question=cmd.question,
         )
+
+    class FeedbackRequested(Event):
+        request_id: str
+        requested_from: str
+        source: FeedbackSource
+        outcomes: list[str]
+        evidence_id: str | None
+        question: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.feedback_requests[self.request_id] = FeedbackRequest(
+                self.request_id,
+                self.requested_from,
+                self.source,
+                list(self.outcomes),
+                self.evidence_id,
+                self.question,
+            )
+
+        def summary(self) -> str:
+            return (
+                f"asked {self.requested_from} for {self.source.value} feedback on "
+                f"{_outcomes(self.outcomes)}"
+            )
 
     def _check_giver(self, source: FeedbackSource, giver_id: str) -> None:
         _require_text("R5", giver_id, "the feedback giver")
@@ -541,85 +644,105 @@ class Trajectory(Aggregate):
         if source is FeedbackSource.COACH and giver_id != self.coach_id:
             raise RuleViolation("R5", "coach feedback comes from the trajectory's coach")
 
-    def give_feedback(
-        self,
-        feedback_id: str,
-        source: FeedbackSource,
-        giver_id: str,
-        outcomes: list[str],
-        criteria: list[str],
-        evidence_id: str | None,
-        text: str,
-        request_id: str | None,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        if any(f.feedback_id == feedback_id for f in self.feedback):
-            raise RuleViolation("R2", f"feedback {feedback_id} exists; feedback is never replaced")
-        self._check_giver(source, giver_id)
-        # Self, peer and coach feedback is recorded by the giver; practice and client feedback
-        # may be recorded on their behalf by the student or the coach.
-        if source in (FeedbackSource.PRACTICE, FeedbackSource.CLIENT):
-            if not (actor.person_id in (giver_id, self.coach_id) or self._is_student(actor)):
-                raise NotPermitted(
-                    "R5",
-                    "practice or client feedback is recorded by the giver, "
-                    "the student or the coach",
-                )
-        elif actor.person_id != giver_id:
+    @handles(c.GiveFeedback)
+    def give_feedback(self, cmd: c.GiveFeedback, actor: Actor) -> None:
+        self._open()
+        if any(item.feedback_id == cmd.feedback_id for item in self.feedback):
+            raise RuleViolation(
+                "R2", f"feedback {cmd.feedback_id} exists; feedback is never replaced"
+            )
+        self._check_giver(cmd.source, cmd.giver_id)
+        # Who may record which source is the command's access (domain.commands). What remains
+        # here: self, peer and coach feedback are recorded by the giver in person; practice and
+        # client feedback by the student, coach or mentor on the giver's behalf, or by the giver
+        # in person answering a request addressed to them.
+        on_behalf = cmd.source in (FeedbackSource.PRACTICE, FeedbackSource.CLIENT)
+        if not on_behalf and actor.person_id != cmd.giver_id:
             raise NotPermitted("R5", "feedback is recorded by the person who gives it")
-        if source is FeedbackSource.PEER and actor.role is not Role.STUDENT:
-            raise NotPermitted("R5", "peer feedback comes from a fellow student")
-        self._check_outcomes(outcomes, criteria, "R5")
-        if evidence_id is not None:
-            self._check_evidence([evidence_id])
-        _require_text("R5", text, "the feedback text")
-        if request_id is not None:
-            request = self.feedback_requests.get(request_id)
+        related = actor.person_id in (self.student_id, self.coach_id, self.mentor_id)
+        if (
+            on_behalf
+            and not related
+            and (actor.person_id != cmd.giver_id or cmd.request_id is None)
+        ):
+            raise NotPermitted("R5", "feedback from outside answers a request addressed to you")
+        self._check_outcomes(cmd.outcomes, cmd.criteria, "R5")
+        if cmd.evidence_id is not None:
+            self._check_evidence([cmd.evidence_id])
+        _require_text("R5", cmd.text, "the feedback text")
+        if cmd.request_id is not None:
+            request = self.feedback_requests.get(cmd.request_id)
             if request is None:
-                raise InvalidInput("R4", f"feedback request {request_id} does not exist")
-            if request.requested_from != giver_id:
+                raise InvalidInput("R4", f"feedback request {cmd.request_id} does not exist")
+            if request.requested_from != cmd.giver_id:
                 raise RuleViolation("R5", "the request was addressed to someone else")
-        self._feedback_given(
-            feedback_id,
-            source,
-            giver_id,
-            outcomes,
-            criteria,
-            evidence_id,
-            text,
-            request_id,
-            actor,
-            command,
+        self.trigger_event(
+            self.FeedbackGiven,
+            feedback_id=cmd.feedback_id,
+            source=cmd.source,
+            giver_id=cmd.giver_id,
+            outcomes=list(cmd.outcomes),
+            criteria=list(cmd.criteria),
+            evidence_id=cmd.evidence_id,
+            text=cmd.text,
+            request_id=cmd.request_id,
         )
 
-    def check_progress(
-        self, light: TrafficLight, notes: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        if actor.person_id not in (self.mentor_id, self.coach_id) or actor.role not in (
-            Role.MENTOR,
-            Role.COACH,
-        ):
-            raise NotPermitted("R1", "only the trajectory's mentor or coach holds progress checks")
-        if light is not TrafficLight.GREEN:
-            _require_text("R1", notes, "what must improve (orange or red light)")
-        self._progress_checked(light, notes, actor, command)
+    class FeedbackGiven(Event):
+        feedback_id: str
+        source: FeedbackSource
+        giver_id: str
+        outcomes: list[str]
+        criteria: list[str]
+        evidence_id: str | None
+        text: str
+        request_id: str | None
+
+        def apply(self, t: Trajectory) -> None:
+            t.feedback.append(
+                FeedbackItem(
+                    self.feedback_id,
+                    self.source,
+                    self.giver_id,
+                    list(self.outcomes),
+                    list(self.criteria),
+                    self.evidence_id,
+                    self.text,
+                    self.request_id,
+                    self.timestamp,
+                    self.actor.person_id,
+                )
+            )
+            if self.request_id is not None and self.request_id in t.feedback_requests:
+                t.feedback_requests[self.request_id].answered = True
+
+        def summary(self) -> str:
+            return f"{self.source.value} feedback by {self.giver_id} on {_outcomes(self.outcomes)}"
+
+    @handles(c.CheckProgress)
+    def check_progress(self, cmd: c.CheckProgress) -> None:
+        self._open()
+        if cmd.light is not TrafficLight.GREEN:
+            _require_text("R1", cmd.notes, "what must improve (orange or red light)")
+        self.trigger_event(self.ProgressChecked, light=cmd.light, notes=cmd.notes)
+
+    class ProgressChecked(Event):
+        light: TrafficLight
+        notes: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.progress_checks.append(
+                ProgressCheck(self.light, self.notes, self.actor.person_id, self.timestamp)
+            )
+
+        def summary(self) -> str:
+            return f"progress check: {self.light.value}"
 
     # ---- commands: medium-stakes, green light, early route
 
-    def hold_medium_stake(
-        self,
-        portfolio: list[str],
-        levels: dict[str, str],
-        feedback: str,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> int:
-        self._open(actor)
-        self._require_coach(actor, "R6", "hold a medium-stake and set its levels")
+    @handles(c.HoldMediumStake)
+    def hold_medium_stake(self, cmd: c.HoldMediumStake) -> int:
+        self._open()
         if self.attempts:
             raise RuleViolation("R6", "medium-stakes precede the high-stake")
         moments = self.definition.settings.medium_stake_moments
@@ -628,50 +751,93 @@ class Trajectory(Aggregate):
             raise RuleViolation(
                 "R6", f"both medium-stakes ({moments[0]}% and {moments[1]}%) have been held"
             )
-        if not portfolio:
+        if not cmd.portfolio:
             raise RuleViolation("R6", "an interim portfolio holds at least one evidence item")
-        self._check_evidence(portfolio)
-        self._check_levels(levels, complete=True)
-        _require_text("R1", rationale, "the rationale of the levels")
-        self._medium_stake_held(
-            number, moments[number - 1], portfolio, levels, feedback, rationale, actor, command
+        self._check_evidence(cmd.portfolio)
+        self._check_levels(cmd.levels, complete=True)
+        _require_text("R1", cmd.rationale, "the rationale of the levels")
+        self.trigger_event(
+            self.MediumStakeHeld,
+            number=number,
+            moment=moments[number - 1],
+            portfolio=list(cmd.portfolio),
+            levels=dict(cmd.levels),
+            feedback=cmd.feedback,
+            rationale=cmd.rationale,
         )
         return number
 
-    def give_green_light(self, rationale: str, actor: Actor, command: CommandRef | None) -> None:
-        self._open(actor)
-        self._require_coach(actor, "R7", "give the green light")
-        if len(self.medium_stakes) < 2:
-            raise RuleViolation("R7", "the green light comes after the second medium-stake")
-        if self.green_light == "given":
-            raise RuleViolation("R7", "the green light has already been given")
-        _require_text("R1", rationale, "the rationale of the green light")
-        self._green_light_given(rationale, actor, command)
+    class MediumStakeHeld(Event):
+        number: int
+        moment: int
+        portfolio: list[str]
+        levels: dict[str, str]
+        feedback: str
+        rationale: str
 
-    def withhold_green_light(
-        self, advice: str, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        self._require_coach(actor, "R7", "withhold the green light")
+        def apply(self, t: Trajectory) -> None:
+            t.medium_stakes.append(
+                MediumStake(
+                    self.number,
+                    self.moment,
+                    list(self.portfolio),
+                    dict(self.levels),
+                    self.feedback,
+                    self.rationale,
+                    self.actor.person_id,
+                    self.timestamp,
+                )
+            )
+
+        def summary(self) -> str:
+            levels = ", ".join(f"{k} {v}" for k, v in self.levels.items())
+            return f"medium-stake {self.number} ({self.moment}%): {levels}"
+
+    @handles(c.DecideGreenLight)
+    def decide_green_light(self, cmd: c.DecideGreenLight) -> None:
+        self._open()
         if len(self.medium_stakes) < 2:
             raise RuleViolation("R7", "the green light is decided after the second medium-stake")
-        if self.green_light == "given":
+        if self.green_light is GreenLight.GIVEN:
             raise RuleViolation("R7", "the green light has already been given")
-        _require_text("R7", advice, "the advice (what evidence to gather)")
-        _require_text("R1", rationale, "the rationale")
-        self._green_light_withheld(advice, rationale, actor, command)
+        if cmd.decision == "give":
+            _require_text("R1", cmd.rationale, "the rationale of the green light")
+            self.trigger_event(self.GreenLightGiven, rationale=cmd.rationale)
+            return
+        _require_text("R7", cmd.advice, "the advice (what evidence to gather)")
+        _require_text("R1", cmd.rationale, "the rationale")
+        self.trigger_event(self.GreenLightWithheld, advice=cmd.advice, rationale=cmd.rationale)
 
-    def request_early_high_stake(
-        self, motivation: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        self._require_student(actor, "R8", "request the early route")
+    class GreenLightGiven(Event):
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.green_light = GreenLight.GIVEN
+            t.green_light_note = self.rationale
+
+        def summary(self) -> str:
+            return "green light given"
+
+    class GreenLightWithheld(Event):
+        advice: str
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.green_light = GreenLight.WITHHELD
+            t.green_light_note = self.advice
+
+        def summary(self) -> str:
+            return f"green light withheld: {self.advice}"
+
+    @handles(c.RequestEarlyHighStake)
+    def request_early_high_stake(self, cmd: c.RequestEarlyHighStake) -> None:
+        self._open()
         if not self.medium_stakes:
             raise RuleViolation("R8", "the early route opens after the first medium-stake")
-        if self.green_light == "given" or self.attempts:
+        if self.green_light is GreenLight.GIVEN or self.attempts:
             raise RuleViolation("R8", "the normal route is already open")
-        if self.early_route in ("requested", "granted"):
-            raise RuleViolation("R8", f"an early-route request is already {self.early_route}")
+        if self.early_route in (EarlyRoute.REQUESTED, EarlyRoute.GRANTED):
+            raise RuleViolation("R8", f"an early-route request is already {self.early_route.value}")
         verdict = rules.early_route(self.latest_levels, self.definition)
         if not verdict.eligible:
             level = self.definition.rubric.early_level
@@ -680,41 +846,57 @@ class Trajectory(Aggregate):
                 f"{verdict.outcomes_at_level} of {verdict.outcomes_total} outcomes are at least "
                 f"{level} at the latest medium-stake; {verdict.needed} are needed",
             )
-        self._early_high_stake_requested(motivation, actor, command)
+        self.trigger_event(self.EarlyHighStakeRequested, motivation=cmd.motivation)
 
-    def decide_early_high_stake(
-        self, grant: bool, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        self._require_coach(actor, "R8", "decide on the early route")
-        if self.early_route != "requested":
+    class EarlyHighStakeRequested(Event):
+        motivation: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.early_route = EarlyRoute.REQUESTED
+
+        def summary(self) -> str:
+            return "early high-stake requested"
+
+    @handles(c.DecideEarlyHighStake)
+    def decide_early_high_stake(self, cmd: c.DecideEarlyHighStake) -> None:
+        self._open()
+        if self.early_route is not EarlyRoute.REQUESTED:
             raise RuleViolation("R8", "there is no pending early-route request")
-        _require_text("R1", rationale, "the rationale")
-        if grant:
-            self._early_high_stake_granted(rationale, actor, command)
-        else:
-            self._early_high_stake_refused(rationale, actor, command)
+        _require_text("R1", cmd.rationale, "the rationale")
+        decided = self.EarlyHighStakeGranted if cmd.grant else self.EarlyHighStakeRefused
+        self.trigger_event(decided, rationale=cmd.rationale)
+
+    class EarlyHighStakeGranted(Event):
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.early_route = EarlyRoute.GRANTED
+
+        def summary(self) -> str:
+            return "early high-stake granted"
+
+    class EarlyHighStakeRefused(Event):
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.early_route = EarlyRoute.REFUSED
+
+        def summary(self) -> str:
+            return "early high-stake refused"
 
     # ---- commands: high-stake
 
-    def request_high_stake(
-        self,
-        portfolio: list[str],
-        reading_guide_uri: str,
-        reading_guide_sha256: str,
-        ai_explanation: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> int:
-        self._open(actor)
-        self._require_student(actor, "R9", "request the high-stake")
+    @handles(c.RequestHighStake)
+    def request_high_stake(self, cmd: c.RequestHighStake) -> int:
+        self._open()
         if self.open_attempt is not None:
             raise RuleViolation("R9", "a high-stake attempt is still open")
-        if self.green_light != "given" and self.early_route != "granted":
+        if self.green_light is not GreenLight.GIVEN and self.early_route is not EarlyRoute.GRANTED:
             raise RuleViolation("R9", "a high-stake needs the coach's green light (or early route)")
         last = self.current_attempt
         if last is not None and not last.development_plan:
             raise RuleViolation("R15", "record a development plan before a new attempt")
+        portfolio = list(cmd.portfolio)
         if len(set(portfolio)) != len(portfolio):
             raise InvalidInput("R9", "the portfolio lists an evidence item twice")
         self._check_evidence(portfolio)
@@ -725,611 +907,419 @@ class Trajectory(Aggregate):
             needed = self.definition.settings.min_evidence_per_outcome
             gaps = ", ".join(f"{code} ({needed - n} of {needed})" for code, n in shortfall.items())
             raise RuleViolation("R9", f"the portfolio lacks evidence for: {gaps}")
-        _require_text("R9", reading_guide_uri, "the reading guide")
-        if len(reading_guide_sha256) != 64 or not set(reading_guide_sha256) <= SHA256_HEX:
-            raise InvalidInput("R2", "the reading guide hash must be a lowercase hex SHA-256")
-        declared = [
-            e for e in portfolio if self.evidence[e].ai_use or self.evidence[e].external_sources
-        ]
-        if declared and not ai_explanation.strip():
+        _require_text("R9", cmd.reading_guide_uri, "the reading guide")
+        _require_sha256("R2", cmd.reading_guide_sha256, "the reading guide hash")
+        declared = [e for e in portfolio if self.evidence[e].declares_use]
+        unexplained = rules.unexplained_ai_use(declared, bool(cmd.ai_explanation.strip()))
+        if unexplained:
             raise RuleViolation(
-                "R9", f"the reading guide must explain AI or external use in {declared}"
+                "R9", f"the reading guide must explain AI or external use in {unexplained}"
             )
         number = len(self.attempts) + 1
-        early = self.green_light != "given"
-        self._high_stake_requested(
-            number,
-            portfolio,
-            reading_guide_uri,
-            reading_guide_sha256,
-            ai_explanation,
-            early,
-            actor,
-            command,
+        self.trigger_event(
+            self.HighStakeRequested,
+            attempt=number,
+            portfolio=portfolio,
+            reading_guide_uri=cmd.reading_guide_uri,
+            reading_guide_sha256=cmd.reading_guide_sha256,
+            ai_explanation=cmd.ai_explanation,
+            early=self.green_light is not GreenLight.GIVEN,
         )
         return number
 
-    def assign_assessors(
-        self,
-        attempt_number: int,
-        assessor_ids: list[str],
-        registered_assessors: set[str],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
+    class HighStakeRequested(Event):
+        attempt: int
+        portfolio: list[str]
+        reading_guide_uri: str
+        reading_guide_sha256: str
+        ai_explanation: str
+        early: bool
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts.append(
+                Attempt(
+                    number=self.attempt,
+                    portfolio=list(self.portfolio),
+                    reading_guide={
+                        "uri": self.reading_guide_uri,
+                        "sha256": self.reading_guide_sha256,
+                        "ai_explanation": self.ai_explanation,
+                    },
+                    early=self.early,
+                    requested_at=self.timestamp,
+                )
+            )
+
+        def summary(self) -> str:
+            early = " (early route)" if self.early else ""
+            return (
+                f"high-stake attempt {self.attempt} requested with "
+                f"{len(self.portfolio)} evidence items{early}"
+            )
+
+    @handles(c.AssignAssessors)
+    def assign_assessors(self, cmd: c.AssignAssessors, program: Program) -> None:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
         if attempt.judgments:
             raise RuleViolation("R11", "assessors cannot change once judging has begun")
-        settings = self.definition.settings
-        if len(set(assessor_ids)) != len(assessor_ids):
-            raise RuleViolation("R10", "assessors must be distinct persons")
-        if len(assessor_ids) < settings.min_assessors:
-            raise RuleViolation("R10", f"at least {settings.min_assessors} assessors are required")
-        if self.student_id in assessor_ids:
-            raise RuleViolation("R10", "the student cannot assess their own high-stake")
-        unregistered = [a for a in assessor_ids if a not in registered_assessors]
-        if unregistered:
-            raise RuleViolation(
-                "R10", f"not registered as assessor for this program: {unregistered}"
-            )
-        if settings.assessor_independence and not any(a != self.coach_id for a in assessor_ids):
-            raise RuleViolation("R10", "at least one assessor must not be the student's coach")
-        self._assessors_assigned(attempt_number, assessor_ids, actor, command)
+        problems = rules.assessor_panel_problems(
+            cmd.assessor_ids,
+            self.student_id,
+            self.coach_id,
+            self.definition.settings,
+            registered=program.staff[StaffRole.ASSESSOR.value],
+        )
+        if problems:
+            raise RuleViolation("R10", problems[0].message)
+        self.trigger_event(
+            self.AssessorsAssigned, attempt=cmd.attempt, assessor_ids=list(cmd.assessor_ids)
+        )
 
-    def submit_judgment(
-        self,
-        attempt_number: int,
-        levels: dict[str, str],
-        level_rationales: dict[str, str],
-        verdict: Verdict,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
-        self._require_assessor(attempt, actor, "R11")
+    class AssessorsAssigned(Event):
+        attempt: int
+        assessor_ids: list[str]
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].assessors = list(self.assessor_ids)
+
+        def summary(self) -> str:
+            return f"assessors for attempt {self.attempt}: {', '.join(self.assessor_ids)}"
+
+    @handles(c.SubmitJudgment)
+    def submit_judgment(self, cmd: c.SubmitJudgment, actor: Actor) -> None:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
+        self._require_assessor_of(attempt, actor, "R11")
         if actor.person_id in attempt.judgments:
             raise RuleViolation("R11", "each assessor judges an attempt once")
-        self._check_levels(levels, complete=True)
-        missing = [
-            c for c in self.definition.outcome_codes if not level_rationales.get(c, "").strip()
-        ]
+        self._check_levels(cmd.levels, complete=True)
+        outcomes = self.definition.outcome_codes
+        missing = [code for code in outcomes if not cmd.level_rationales.get(code, "").strip()]
         if missing:
             raise InvalidInput(
                 "R11", f"a rationale is required for every outcome; missing {missing}"
             )
-        extra = [c for c in level_rationales if c not in self.definition.outcome_codes]
+        extra = [code for code in cmd.level_rationales if code not in outcomes]
         if extra:
             raise InvalidInput("R4", f"unknown learning outcome(s): {extra}")
-        _require_text("R1", rationale, "the rationale of the verdict")
-        self._judgment_submitted(
-            attempt_number, levels, level_rationales, verdict, rationale, actor, command
+        _require_text("R1", cmd.rationale, "the rationale of the verdict")
+        self.trigger_event(
+            self.JudgmentSubmitted,
+            attempt=cmd.attempt,
+            levels=dict(cmd.levels),
+            level_rationales=dict(cmd.level_rationales),
+            verdict=cmd.verdict,
+            rationale=cmd.rationale,
         )
 
-    def hold_criterion_interview(
-        self, attempt_number: int, notes: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
-        self._require_assessor(attempt, actor, "R12")
+    class JudgmentSubmitted(Event):
+        attempt: int
+        levels: dict[str, str]
+        level_rationales: dict[str, str]
+        verdict: Verdict
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].judgments[self.actor.person_id] = Judgment(
+                self.actor.person_id,
+                dict(self.levels),
+                dict(self.level_rationales),
+                self.verdict,
+                self.rationale,
+                self.timestamp,
+            )
+
+        def summary(self) -> str:
+            # Levels stay out of the history line: judgments are sealed until all judged (R11).
+            return f"judgment on attempt {self.attempt} submitted (sealed)"
+
+    @handles(c.HoldCriterionInterview)
+    def hold_criterion_interview(self, cmd: c.HoldCriterionInterview, actor: Actor) -> None:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
+        self._require_assessor_of(attempt, actor, "R12")
         if not attempt.all_judged:
             raise RuleViolation("R12", "a CGI follows the judgments of all assessors")
         if attempt.interview_held:
             raise RuleViolation("R12", "a CGI has already been held for this attempt")
         if attempt.passed is not None:
             raise RuleViolation("R12", "the assessment has been concluded")
-        _require_text("R1", notes, "the CGI record")
-        self._criterion_interview_held(attempt_number, notes, actor, command)
+        _require_text("R1", cmd.notes, "the CGI record")
+        self.trigger_event(self.CriterionInterviewHeld, attempt=cmd.attempt, notes=cmd.notes)
 
-    def agree_final_levels(
-        self,
-        attempt_number: int,
-        levels: dict[str, str],
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
-        self._require_assessor(attempt, actor, "R12")
+    class CriterionInterviewHeld(Event):
+        attempt: int
+        notes: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].interview_held = True
+
+        def summary(self) -> str:
+            return f"criterion interview (CGI) held for attempt {self.attempt}"
+
+    @handles(c.AgreeFinalLevels)
+    def agree_final_levels(self, cmd: c.AgreeFinalLevels, actor: Actor) -> None:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
+        self._require_assessor_of(attempt, actor, "R12")
         if not attempt.all_judged:
             raise RuleViolation("R12", "final levels follow the judgments of all assessors")
-        if self.interview_reasons(attempt) and not attempt.interview_held:
-            reasons = "; ".join(self.interview_reasons(attempt))
-            raise RuleViolation("R12", f"a CGI must be held first: {reasons}")
-        if attempt.passed is not None:
-            raise RuleViolation("R12", "the assessment has been concluded")
-        self._check_levels(levels, complete=True)
-        _require_text("R1", rationale, "the rationale of the agreed levels")
-        self._final_levels_agreed(attempt_number, levels, rationale, actor, command)
-
-    def conclude_assessment(
-        self, attempt_number: int, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> bool:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
-        self._require_assessor(attempt, actor, "R13")
-        if attempt.passed is not None:
-            raise RuleViolation("R13", "the assessment has already been concluded")
-        if not attempt.all_judged:
-            raise RuleViolation("R11", "every assigned assessor must judge before the conclusion")
         reasons = self.interview_reasons(attempt)
         if reasons and not attempt.interview_held:
             raise RuleViolation("R12", f"a CGI must be held first: {'; '.join(reasons)}")
-        levels = self.levels_for_conclusion(attempt)
+        if attempt.passed is not None:
+            raise RuleViolation("R12", "the assessment has been concluded")
+        self._check_levels(cmd.levels, complete=True)
+        _require_text("R1", cmd.rationale, "the rationale of the agreed levels")
+        self.trigger_event(
+            self.FinalLevelsAgreed,
+            attempt=cmd.attempt,
+            levels=dict(cmd.levels),
+            rationale=cmd.rationale,
+        )
+
+    class FinalLevelsAgreed(Event):
+        attempt: int
+        levels: dict[str, str]
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].final_levels = dict(self.levels)
+
+        def summary(self) -> str:
+            return f"final levels agreed for attempt {self.attempt}"
+
+    @handles(c.ConcludeAssessment)
+    def conclude_assessment(self, cmd: c.ConcludeAssessment, actor: Actor) -> bool:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
+        self._require_assessor_of(attempt, actor, "R13")
+        if attempt.passed is not None:
+            raise RuleViolation("R13", "the assessment has already been concluded")
+        facts = attempt.facts()
+        if not facts.all_judged:
+            raise RuleViolation("R11", "every assigned assessor must judge before the conclusion")
+        reasons = rules.interview_reasons(facts, self.definition)
+        if reasons and not attempt.interview_held:
+            raise RuleViolation("R12", f"a CGI must be held first: {'; '.join(reasons)}")
+        levels = rules.levels_for_conclusion(facts, self.definition)
         if levels is None:
             raise RuleViolation("R12", "the assessors must first agree the final levels")
-        _require_text("R1", rationale, "the rationale of the conclusion")
+        _require_text("R1", cmd.rationale, "the rationale of the conclusion")
         evaluation = rules.evaluate_pass(levels, self.definition)
-        self._assessment_concluded(
-            attempt_number,
-            levels,
-            evaluation.passed,
-            list(evaluation.below_pass_level),
-            self.program_version,
-            rationale,
-            actor,
-            command,
+        self.trigger_event(
+            self.AssessmentConcluded,
+            attempt=cmd.attempt,
+            levels=levels,
+            passed=evaluation.passed,
+            below_pass_level=list(evaluation.below_pass_level),
+            program_version=self.program_version,
+            rationale=cmd.rationale,
         )
         return evaluation.passed
 
-    def cast_vote(
-        self,
-        attempt_number: int,
-        vote: Vote,
-        rationale: str,
-        committee_members: set[str],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> str | None:
-        self._open(actor)
-        attempt = self._open_attempt(attempt_number)
-        if actor.role is not Role.COMMITTEE or actor.person_id not in committee_members:
-            raise NotPermitted("R14", "only members of the program's committee vote")
+    class AssessmentConcluded(Event):
+        attempt: int
+        levels: dict[str, str]
+        passed: bool
+        below_pass_level: list[str]
+        program_version: int
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            target = t.attempts[self.attempt - 1]
+            target.concluded_levels = dict(self.levels)
+            target.passed = self.passed
+
+        def summary(self) -> str:
+            result = "passed" if self.passed else "not passed"
+            return f"attempt {self.attempt} concluded: {result}"
+
+    @handles(c.CastVote)
+    def cast_vote(self, cmd: c.CastVote, actor: Actor) -> Decision | None:
+        self._open()
+        attempt = self._open_attempt(cmd.attempt)
         if attempt.passed is None:
             raise RuleViolation("R14", "the committee votes on a concluded assessment")
         if actor.person_id in attempt.assessors:
             raise RuleViolation("R14", "an assessor of this attempt does not vote on it")
         if actor.person_id in attempt.votes:
             raise RuleViolation("R14", "a member votes once on one decision")
-        _require_text("R1", rationale, "the rationale of the vote")
-        self._committee_vote_cast(attempt_number, attempt.round, vote, rationale, actor, command)
+        _require_text("R1", cmd.rationale, "the rationale of the vote")
+        self.trigger_event(
+            self.CommitteeVoteCast,
+            attempt=cmd.attempt,
+            round=attempt.round,
+            vote=cmd.vote,
+            rationale=cmd.rationale,
+        )
         tally = list(attempt.votes.values())
-        ratify, refer = tally.count(Vote.RATIFY.value), tally.count(Vote.REFER_BACK.value)
+        ratify, refer = tally.count(Vote.RATIFY), tally.count(Vote.REFER_BACK)
         quorum = self.definition.settings.committee_quorum
         outcome = rules.quorum_decision(ratify, refer, quorum)
         summary = f"{ratify} ratify, {refer} refer back (quorum {quorum})"
-        if outcome == "ratified":
-            self._decision_ratified(
-                attempt_number,
-                attempt.round,
-                bool(attempt.passed),
-                self.program_version,
-                dict(attempt.concluded_levels or {}),
-                summary,
-                actor,
-                command,
+        if outcome is Decision.RATIFIED:
+            self.trigger_event(
+                self.DecisionRatified,
+                attempt=cmd.attempt,
+                round=attempt.round,
+                passed=bool(attempt.passed),
+                program_version=self.program_version,
+                levels=dict(attempt.concluded_levels or {}),
+                rationale=summary,
             )
-        elif outcome == "referred_back":
-            self._decision_referred_back(attempt_number, attempt.round, summary, actor, command)
+        elif outcome is Decision.REFERRED_BACK:
+            self.trigger_event(
+                self.DecisionReferredBack,
+                attempt=cmd.attempt,
+                round=attempt.round,
+                rationale=summary,
+            )
         return outcome
 
-    def record_development_plan(
-        self, attempt_number: int, plan: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self._open(actor)
-        if not (
-            self._is_student(actor)
-            or (actor.role is Role.COACH and actor.person_id == self.coach_id)
-        ):
-            raise NotPermitted("R15", "the student or the coach records the development plan")
-        attempt = self._attempt(attempt_number)
-        if attempt.decision != "ratified" or attempt.passed is not False:
+    class CommitteeVoteCast(Event):
+        attempt: int
+        round: int
+        vote: Vote
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].votes[self.actor.person_id] = self.vote
+
+        def summary(self) -> str:
+            return f"committee vote on attempt {self.attempt}: {self.vote.value}"
+
+    class DecisionRatified(Event):
+        attempt: int
+        round: int
+        passed: bool
+        program_version: int
+        levels: dict[str, str]
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].decision = Decision.RATIFIED
+            if self.passed:
+                t.closed = True
+
+        def summary(self) -> str:
+            return f"decision on attempt {self.attempt} ratified ({self.rationale})"
+
+    class DecisionReferredBack(Event):
+        attempt: int
+        round: int
+        rationale: str
+
+        def apply(self, t: Trajectory) -> None:
+            # A referral sends the result back to the assessors: a new round of final levels,
+            # conclusion and votes follows; the judgments themselves stand.
+            target = t.attempts[self.attempt - 1]
+            target.round += 1
+            target.votes = {}
+            target.passed = None
+            target.concluded_levels = None
+            target.final_levels = None
+
+        def summary(self) -> str:
+            return f"decision on attempt {self.attempt} referred back ({self.rationale})"
+
+    @handles(c.RecordDevelopmentPlan)
+    def record_development_plan(self, cmd: c.RecordDevelopmentPlan) -> None:
+        self._open()
+        attempt = self._attempt(cmd.attempt)
+        if attempt.decision is not Decision.RATIFIED or attempt.passed is not False:
             raise RuleViolation("R15", "a development plan follows a ratified failed high-stake")
         if attempt is not self.current_attempt:
             raise RuleViolation("R15", "a development plan belongs to the latest attempt")
         if attempt.development_plan:
             raise RuleViolation("R2", "a development plan was already recorded; add a correction")
-        _require_text("R15", plan, "the development plan")
-        self._development_plan_recorded(attempt_number, plan, actor, command)
+        _require_text("R15", cmd.plan, "the development plan")
+        self.trigger_event(self.DevelopmentPlanRecorded, attempt=cmd.attempt, plan=cmd.plan)
 
-    def record_correction(
-        self,
-        corrects_version: int,
-        reason: str,
-        details: dict[str, Any],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        if not 1 <= corrects_version <= self.version:
-            raise InvalidInput("R2", f"there is no event at version {corrects_version} to correct")
+    class DevelopmentPlanRecorded(Event):
+        attempt: int
+        plan: str
+
+        def apply(self, t: Trajectory) -> None:
+            t.attempts[self.attempt - 1].development_plan = self.plan
+
+        def summary(self) -> str:
+            return f"development plan recorded after attempt {self.attempt}"
+
+    @handles(c.RecordCorrection)
+    def record_correction(self, cmd: c.RecordCorrection, actor: Actor) -> None:
+        if not 1 <= cmd.corrects_version <= self.version:
+            raise InvalidInput(
+                "R2", f"there is no event at version {cmd.corrects_version} to correct"
+            )
         if actor.role is not Role.COMMITTEE:
             if self.closed:
                 raise RuleViolation("R16", "a closed trajectory takes only committee corrections")
-            original = self.actors_by_version().get(corrects_version)
-            if original != actor.person_id:
+            if self.actors_by_version().get(cmd.corrects_version) != actor.person_id:
                 raise NotPermitted("R2", "an event is corrected by its author or the committee")
-        _require_text("R1", reason, "the reason for the correction")
-        self._correction_recorded(corrects_version, reason, details, actor, command)
+        _require_text("R1", cmd.reason, "the reason for the correction")
+        self.trigger_event(
+            self.CorrectionRecorded,
+            corrects_version=cmd.corrects_version,
+            reason=cmd.reason,
+            details=dict(cmd.details),
+        )
 
-    def actors_by_version(self) -> dict[int, str]:
-        return dict(enumerate(self.event_actors, start=1))
+    class CorrectionRecorded(Event):
+        corrects_version: int
+        reason: str
+        details: dict[str, Any]
 
-    def publish_exhibition(
-        self,
-        exhibition_id: str,
-        title: str,
-        evidence_ids: list[str],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self._open(actor)
-        self._require_student(actor, "R1", "publish an exhibition")
-        if exhibition_id in self.exhibitions:
-            raise RuleViolation("R2", f"exhibition {exhibition_id} exists")
-        _require_text("R1", title, "the title of the exhibition")
-        if not evidence_ids:
+        def apply(self, t: Trajectory) -> None:
+            t.corrections.append(
+                {
+                    "version": t.version + 1,
+                    "corrects_version": self.corrects_version,
+                    "reason": self.reason,
+                    "details": self.details,
+                    "by": self.actor.person_id,
+                    "role": self.actor.role.value,
+                }
+            )
+
+        def summary(self) -> str:
+            return f"correction of version {self.corrects_version}: {self.reason}"
+
+    @handles(c.PublishExhibition)
+    def publish_exhibition(self, cmd: c.PublishExhibition) -> None:
+        self._open()
+        if cmd.exhibition_id in self.exhibitions:
+            raise RuleViolation("R2", f"exhibition {cmd.exhibition_id} exists")
+        _require_text("R1", cmd.title, "the title of the exhibition")
+        if not cmd.evidence_ids:
             raise InvalidInput("R4", "an exhibition shows at least one evidence item")
-        self._check_evidence(evidence_ids)
-        self._exhibition_published(exhibition_id, title, evidence_ids, actor, command)
-
-    # ---- events (these run on replay: state changes only, no checks)
-
-    def _touch(self, actor: Actor, command: CommandRef | None) -> None:
-        self.event_actors.append(actor.person_id)
-        self._remember(command, self.version + 1)
-
-    @event("CoachReassigned")
-    def _coach_reassigned(
-        self, coach_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.coach_id = coach_id
-        self._touch(actor, command)
-
-    @event("MentorReassigned")
-    def _mentor_reassigned(
-        self, mentor_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.mentor_id = mentor_id
-        self._touch(actor, command)
-
-    @event("BaselineMeasured")
-    def _baseline_measured(
-        self, outcome: str, level: str, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.baseline[outcome] = level
-        self._touch(actor, command)
-
-    @event("EvidenceSubmitted")
-    def _evidence_submitted(
-        self,
-        evidence_id: str,
-        title: str,
-        kind: EvidenceKind,
-        uri: str,
-        sha256: str,
-        outcomes: list[str],
-        criteria: list[str],
-        ai_use: bool,
-        external_sources: bool,
-        declaration: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.evidence[evidence_id] = EvidenceItem(
-            evidence_id,
-            title,
-            kind,
-            uri,
-            sha256,
-            list(outcomes),
-            list(criteria),
-            ai_use,
-            external_sources,
-            declaration,
-            self._now(),
+        self._check_evidence(cmd.evidence_ids)
+        self.trigger_event(
+            self.ExhibitionPublished,
+            exhibition_id=cmd.exhibition_id,
+            title=cmd.title,
+            evidence_ids=list(cmd.evidence_ids),
         )
-        self._touch(actor, command)
 
-    @event("EvidenceWithdrawn")
-    def _evidence_withdrawn(
-        self, evidence_id: str, reason: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        item = self.evidence[evidence_id]
-        item.withdrawn = True
-        item.withdrawal_reason = reason
-        self._touch(actor, command)
+    class ExhibitionPublished(Event):
+        exhibition_id: str
+        title: str
+        evidence_ids: list[str]
 
-    @event("FeedbackRequested")
-    def _feedback_requested(
-        self,
-        request_id: str,
-        requested_from: str,
-        source: FeedbackSource,
-        outcomes: list[str],
-        evidence_id: str | None,
-        question: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.feedback_requests[request_id] = FeedbackRequest(
-            request_id, requested_from, source, list(outcomes), evidence_id, question
-        )
-        self._touch(actor, command)
+        def apply(self, t: Trajectory) -> None:
+            t.exhibitions[self.exhibition_id] = list(self.evidence_ids)
 
-    @event("FeedbackGiven")
-    def _feedback_given(
-        self,
-        feedback_id: str,
-        source: FeedbackSource,
-        giver_id: str,
-        outcomes: list[str],
-        criteria: list[str],
-        evidence_id: str | None,
-        text: str,
-        request_id: str | None,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.feedback.append(
-            FeedbackItem(
-                feedback_id,
-                source,
-                giver_id,
-                list(outcomes),
-                list(criteria),
-                evidence_id,
-                text,
-                request_id,
-                self._now(),
-                actor.person_id,
-            )
-        )
-        if request_id is not None and request_id in self.feedback_requests:
-            self.feedback_requests[request_id].answered = True
-        self._touch(actor, command)
+        def summary(self) -> str:
+            return f"exhibition {self.title!r} with {len(self.evidence_ids)} items"
 
-    @event("ProgressChecked")
-    def _progress_checked(
-        self, light: TrafficLight, notes: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.progress_checks.append(ProgressCheck(light, notes, actor.person_id, self._now()))
-        self._touch(actor, command)
 
-    @event("MediumStakeHeld")
-    def _medium_stake_held(
-        self,
-        number: int,
-        moment: int,
-        portfolio: list[str],
-        levels: dict[str, str],
-        feedback: str,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.medium_stakes.append(
-            MediumStake(
-                number,
-                moment,
-                list(portfolio),
-                dict(levels),
-                feedback,
-                rationale,
-                actor.person_id,
-                self._now(),
-            )
-        )
-        self._touch(actor, command)
-
-    @event("GreenLightGiven")
-    def _green_light_given(self, rationale: str, actor: Actor, command: CommandRef | None) -> None:
-        self.green_light = "given"
-        self.green_light_note = rationale
-        self._touch(actor, command)
-
-    @event("GreenLightWithheld")
-    def _green_light_withheld(
-        self, advice: str, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.green_light = "withheld"
-        self.green_light_note = advice
-        self._touch(actor, command)
-
-    @event("EarlyHighStakeRequested")
-    def _early_high_stake_requested(
-        self, motivation: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.early_route = "requested"
-        self._touch(actor, command)
-
-    @event("EarlyHighStakeGranted")
-    def _early_high_stake_granted(
-        self, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.early_route = "granted"
-        self._touch(actor, command)
-
-    @event("EarlyHighStakeRefused")
-    def _early_high_stake_refused(
-        self, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.early_route = "refused"
-        self._touch(actor, command)
-
-    @event("HighStakeRequested")
-    def _high_stake_requested(
-        self,
-        attempt: int,
-        portfolio: list[str],
-        reading_guide_uri: str,
-        reading_guide_sha256: str,
-        ai_explanation: str,
-        early: bool,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.attempts.append(
-            Attempt(
-                number=attempt,
-                portfolio=list(portfolio),
-                reading_guide={
-                    "uri": reading_guide_uri,
-                    "sha256": reading_guide_sha256,
-                    "ai_explanation": ai_explanation,
-                },
-                early=early,
-                requested_at=self._now(),
-            )
-        )
-        self._touch(actor, command)
-
-    @event("AssessorsAssigned")
-    def _assessors_assigned(
-        self, attempt: int, assessor_ids: list[str], actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.attempts[attempt - 1].assessors = list(assessor_ids)
-        self._touch(actor, command)
-
-    @event("JudgmentSubmitted")
-    def _judgment_submitted(
-        self,
-        attempt: int,
-        levels: dict[str, str],
-        level_rationales: dict[str, str],
-        verdict: Verdict,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.attempts[attempt - 1].judgments[actor.person_id] = Judgment(
-            actor.person_id,
-            dict(levels),
-            dict(level_rationales),
-            verdict,
-            rationale,
-            self._now(),
-        )
-        self._touch(actor, command)
-
-    @event("CriterionInterviewHeld")
-    def _criterion_interview_held(
-        self, attempt: int, notes: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.attempts[attempt - 1].interview_held = True
-        self._touch(actor, command)
-
-    @event("FinalLevelsAgreed")
-    def _final_levels_agreed(
-        self,
-        attempt: int,
-        levels: dict[str, str],
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.attempts[attempt - 1].final_levels = dict(levels)
-        self._touch(actor, command)
-
-    @event("AssessmentConcluded")
-    def _assessment_concluded(
-        self,
-        attempt: int,
-        levels: dict[str, str],
-        passed: bool,
-        below_pass_level: list[str],
-        program_version: int,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        target = self.attempts[attempt - 1]
-        target.concluded_levels = dict(levels)
-        target.passed = passed
-        self._touch(actor, command)
-
-    @event("CommitteeVoteCast")
-    def _committee_vote_cast(
-        self,
-        attempt: int,
-        round: int,
-        vote: Vote,
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.attempts[attempt - 1].votes[actor.person_id] = vote.value
-        self._touch(actor, command)
-
-    @event("DecisionRatified")
-    def _decision_ratified(
-        self,
-        attempt: int,
-        round: int,
-        passed: bool,
-        program_version: int,
-        levels: dict[str, str],
-        rationale: str,
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.attempts[attempt - 1].decision = "ratified"
-        if passed:
-            self.closed = True
-        self._touch(actor, command)
-
-    @event("DecisionReferredBack")
-    def _decision_referred_back(
-        self, attempt: int, round: int, rationale: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        # A referral sends the result back to the assessors: a new round of final levels,
-        # conclusion and votes follows; the judgments themselves stand.
-        target = self.attempts[attempt - 1]
-        target.round += 1
-        target.votes = {}
-        target.passed = None
-        target.concluded_levels = None
-        target.final_levels = None
-        self._touch(actor, command)
-
-    @event("DevelopmentPlanRecorded")
-    def _development_plan_recorded(
-        self, attempt: int, plan: str, actor: Actor, command: CommandRef | None
-    ) -> None:
-        self.attempts[attempt - 1].development_plan = plan
-        self._touch(actor, command)
-
-    @event("CorrectionRecorded")
-    def _correction_recorded(
-        self,
-        corrects_version: int,
-        reason: str,
-        details: dict[str, Any],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.corrections.append(
-            {
-                "version": self.version,
-                "corrects_version": corrects_version,
-                "reason": reason,
-                "details": details,
-                "by": actor.person_id,
-                "role": actor.role.value,
-            }
-        )
-        self._touch(actor, command)
-
-    @event("ExhibitionPublished")
-    def _exhibition_published(
-        self,
-        exhibition_id: str,
-        title: str,
-        evidence_ids: list[str],
-        actor: Actor,
-        command: CommandRef | None,
-    ) -> None:
-        self.exhibitions[exhibition_id] = list(evidence_ids)
-        self._touch(actor, command)
+def event_classes(aggregate: type[RecordedAggregate]) -> tuple[type[Any], ...]:
+    """The events nested in an aggregate class, in the order declared."""
+    return tuple(
+        value
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type)
+        and issubclass(value, RecordedAggregate.Event)
+        and name not in ("Event", "Created")
+    )

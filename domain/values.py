@@ -15,6 +15,9 @@ class Role(Enum):
     QUALITY = "quality"
     INSPECTOR = "inspector"
     ADMIN = "admin"
+    # Someone outside the school (a workplace supervisor, a client) who answers the feedback
+    # requests addressed to them, and does nothing else.
+    EXTERNAL = "external"
 
 
 class StaffRole(Enum):
@@ -59,6 +62,35 @@ class Verdict(Enum):
 class Vote(Enum):
     RATIFY = "ratify"
     REFER_BACK = "refer_back"
+
+
+class GreenLight(Enum):
+    """The coach's decision on the normal route to the high-stake (R7)."""
+
+    GIVEN = "given"
+    WITHHELD = "withheld"
+
+
+class EarlyRoute(Enum):
+    """Where a request for the early route stands (R8)."""
+
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class Decision(Enum):
+    """What the committee decided on a concluded assessment (R14)."""
+
+    RATIFIED = "ratified"
+    REFERRED_BACK = "referred_back"
+
+
+class Result(Enum):
+    """The ratified result of a high-stake attempt."""
+
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class Phase(Enum):

@@ -122,9 +122,9 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
             }
             for m in t.medium_stakes
         ],
-        "green_light": t.green_light,
+        "green_light": t.green_light.value if t.green_light else None,
         "green_light_note": t.green_light_note,
-        "early_route": t.early_route,
+        "early_route": t.early_route.value if t.early_route else None,
         "attempts": [
             {
                 "number": a.number,
@@ -140,7 +140,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
                 "passed": a.passed,
                 "round": a.round,
                 "votes_cast": len(a.votes),
-                "decision": a.decision,
+                "decision": a.decision.value if a.decision else None,
                 "development_plan": a.development_plan,
             }
             for a in t.attempts

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from domain.program import ProgramDefinition
+from domain.trajectory import Trajectory
 from projections import codec
 from projections.events import DefinitionKey, Definitions
 from projections.schema import Column, Table, TableSet
-from projections.state import ProjectionIntegrityError, TrajectoryState, start
+from projections.state import STATE_VERSION, ProjectionIntegrityError, TrajectoryState, start
 from projections.store import Namespace, Tx
 
 Row = tuple[Any, ...]
@@ -79,7 +80,7 @@ class ReadModel(ABC):
 
     @property
     def fingerprint(self) -> str:
-        return TableSet(self.all_tables).fingerprint()
+        return f"{TableSet(self.all_tables).fingerprint()}.{STATE_VERSION}"
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -147,11 +148,11 @@ def apply_events(
         tid = str(event.originator_id)
         known = states.get(tid)
         if known is not None:
-            if type(event).__name__ == "Started":
+            if isinstance(event, Trajectory.Started):
                 raise ProjectionIntegrityError(f"{model.name}: trajectory {tid} started twice")
             known.apply(event, definitions.get(known.key))
             continue
-        if type(event).__name__ != "Started":
+        if not isinstance(event, Trajectory.Started):
             raise ProjectionIntegrityError(
                 f"{model.name}: {type(event).__name__} for trajectory {tid}, never started"
             )

@@ -11,39 +11,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.program import ProgramDefinition
-from domain.trajectory import Trajectory
+from domain.trajectory import Trajectory, event_classes
 
-EVENT_NAMES: tuple[str, ...] = (
-    "Started",
-    "CoachReassigned",
-    "MentorReassigned",
-    "BaselineMeasured",
-    "EvidenceSubmitted",
-    "EvidenceWithdrawn",
-    "FeedbackRequested",
-    "FeedbackGiven",
-    "ProgressChecked",
-    "MediumStakeHeld",
-    "GreenLightGiven",
-    "GreenLightWithheld",
-    "EarlyHighStakeRequested",
-    "EarlyHighStakeGranted",
-    "EarlyHighStakeRefused",
-    "HighStakeRequested",
-    "AssessorsAssigned",
-    "JudgmentSubmitted",
-    "CriterionInterviewHeld",
-    "FinalLevelsAgreed",
-    "AssessmentConcluded",
-    "CommitteeVoteCast",
-    "DecisionRatified",
-    "DecisionReferredBack",
-    "DevelopmentPlanRecorded",
-    "CorrectionRecorded",
-    "ExhibitionPublished",
-)
-
-TOPICS: tuple[str, ...] = tuple(get_topic(getattr(Trajectory, name)) for name in EVENT_NAMES)
+# Derived from the aggregate: a new event is followed without being listed anywhere.
+TOPICS: tuple[str, ...] = tuple(get_topic(cls) for cls in event_classes(Trajectory))
 
 DefinitionKey = tuple[str, int]
 

@@ -8,11 +8,12 @@ costs the same at ten thousand events as at a million.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.policy import Relation, RowScope
 from projections import codec
 from projections.models.borging import CHECKS, EXCEPTIONS
 from projections.models.calibration import ASSESSORS, PAIRS
@@ -63,6 +64,25 @@ class Where:
 
     def before(self, column: str, moment: datetime | None) -> Where:
         return self if moment is None else self.add(f"{column} < ?", moment)
+
+    def within(self, scope: RowScope, columns: Mapping[Relation | str, str]) -> Where:
+        """Only the rows the caller's scope allows (`domain.policy.row_scope`). `columns` gives,
+        per relation (and under "program" for the program), an SQL condition with one `?` for
+        the person (or, for "program", the column holding the program)."""
+        if scope.everything:
+            return self
+        alternatives: list[str] = []
+        values: list[Any] = []
+        for relation, person in (scope.people or {}).items():
+            condition = columns.get(relation)
+            if condition is not None:
+                alternatives.append(condition)
+                values.append(person)
+        program = columns.get("program")
+        if program is not None and scope.programs:
+            alternatives.append(f"{program} IN ({', '.join('?' * len(scope.programs))})")
+            values.extend(scope.programs)
+        return self.add(f"({' OR '.join(alternatives) or '1 = 0'})", *values)
 
     def sql(self) -> str:
         return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
@@ -117,11 +137,12 @@ class ReadQueries:
     def progress(self, where: Where, limit: int, offset: int) -> Page:
         return self.page(TRAJECTORIES, where, ("trajectory_id",), limit, offset)
 
-    def progress_of(self, trajectory_id: uuid.UUID) -> dict[str, Any] | None:
-        where = self.where().eq("trajectory_id", trajectory_id)
-        found = self.store.query(f"SELECT * FROM {self.q(TRAJECTORIES)}{where.sql()}", where.params)
+    def progress_of(self, trajectory_id: uuid.UUID, scope: Where) -> dict[str, Any] | None:
+        """One trajectory's progress, if `scope` (which names it) lets the caller see it."""
+        found = self.store.query(f"SELECT * FROM {self.q(TRAJECTORIES)}{scope.sql()}", scope.params)
         if not found:
             return None
+        where = self.where().eq("trajectory_id", trajectory_id)
         outcomes = self.store.query(
             f"SELECT * FROM {self.q(OUTCOMES)}{where.sql()} ORDER BY ordinal", where.params
         )
@@ -218,22 +239,10 @@ class ReadQueries:
             item["at_risk"] = bool(item["at_risk_reasons"])
         return page
 
-    def workload(
-        self,
-        program_id: uuid.UUID | None,
-        program_version: int | None,
-        cohort: str | None,
-        assessor_id: str | None,
-        limit: int,
-        offset: int,
-    ) -> Page:
-        """Open assignments per assessor, from the summed tables (never the assignments)."""
-        where = self.where().eq("program_id", program_id).eq("assessor_id", assessor_id)
-        if program_version is not None or cohort is not None:
-            where.eq("program_version", program_version).eq("cohort", cohort)
-            table = COHORT_WORKLOAD
-        else:
-            table = ASSESSOR_WORKLOAD
+    def workload(self, where: Where, by_cohort: bool, limit: int, offset: int) -> Page:
+        """Open assignments per assessor, from the summed tables (never the assignments);
+        filtering on program version or cohort needs the table kept per cohort."""
+        table = COHORT_WORKLOAD if by_cohort else ASSESSOR_WORKLOAD
         rows = self.store.query(
             "SELECT assessor_id, SUM(to_judge) AS to_judge, SUM(judged) AS judged "
             f"FROM {self.q(table)}{where.sql()} GROUP BY assessor_id ORDER BY assessor_id "

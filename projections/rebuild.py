@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from domain.application import Bewijsketen
+from domain.trajectory import Trajectory
 from projections import log
 from projections.engine import ReadModel, apply_events, write_all
 from projections.events import Definitions
@@ -60,7 +61,7 @@ def fold(
             event: Any = to_domain_event(notification)
             state = states.get(event.originator_id)
             if state is None:
-                if type(event).__name__ != "Started":
+                if not isinstance(event, Trajectory.Started):
                     raise ProjectionIntegrityError(
                         f"{type(event).__name__} for trajectory {event.originator_id} before "
                         "its Started event"

@@ -15,8 +15,13 @@ from typing import Any
 
 from domain import rules
 from domain.program import ProgramDefinition
-from domain.values import Phase
+from domain.trajectory import Trajectory, event_classes
+from domain.values import Decision, EarlyRoute, GreenLight, Phase, Verdict
 from projections import codec
+
+# Part of every read model's fingerprint: a change of the stored state's shape or meaning
+# rebuilds the read models from the log.
+STATE_VERSION = 2
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -40,6 +45,8 @@ class AttemptState:
     givers_at_request: dict[str, int]
     assessors: list[str] = field(default_factory=list)
     assigned_at: str | None = None
+    # The coach when the assessors were assigned: the moment R10 is checked.
+    assigned_coach: str | None = None
     judgments: dict[str, list[Any]] = field(default_factory=dict)  # assessor -> [verdict, levels]
     interview_held: bool = False
     final_levels: dict[str, str] | None = None
@@ -47,24 +54,30 @@ class AttemptState:
     passed: bool | None = None
     round: int = 1
     votes: dict[str, str] = field(default_factory=dict)
-    decision: str | None = None  # "ratified" once decided; a referral keeps it open
+    decision: str | None = None  # Decision.RATIFIED's value once decided; a referral keeps it open
     development_plan: bool = False
     # The latest conclusion and the committee's answer to it; they survive a referral.
     conclusion: dict[str, Any] | None = None
     committee: dict[str, Any] | None = None
 
     @property
-    def all_judged(self) -> bool:
-        return bool(self.assessors) and set(self.judgments) >= set(self.assessors)
-
-    @property
     def open(self) -> bool:
         return self.decision is None
 
-    def summaries(self) -> list[rules.JudgmentSummary]:
-        return [
-            rules.JudgmentSummary(verdict, levels) for verdict, levels in self.judgments.values()
-        ]
+    def facts(self) -> rules.AttemptFacts:
+        return rules.AttemptFacts(
+            assessors=self.assessors,
+            judgments={
+                a: rules.JudgmentSummary(Verdict(verdict), levels)
+                for a, (verdict, levels) in self.judgments.items()
+            },
+            interview_held=self.interview_held,
+            final_levels=self.final_levels,
+            passed=self.passed,
+            votes_cast=len(self.votes),
+            decision=Decision(self.decision) if self.decision else None,
+            development_plan=self.development_plan,
+        )
 
 
 ATTEMPT_FIELDS = tuple(f.name for f in fields(AttemptState))
@@ -167,53 +180,21 @@ class TrajectoryState:
             any_activity=bool(self.evidence or self.feedback_count or self.lights),
         )
 
-    def evidence_per_outcome(self, definition: ProgramDefinition) -> dict[str, int]:
-        counts = {code: 0 for code in definition.outcome_codes}
-        for outcomes, _kind, _declared, withdrawn in self.evidence.values():
-            if withdrawn:
-                continue
-            for code in set(outcomes):
-                if code in counts:
-                    counts[code] += 1
-        return counts
-
-    def interview_reasons(self, attempt: AttemptState, definition: ProgramDefinition) -> list[str]:
-        if not attempt.all_judged:
-            return []
-        return rules.interview_reasons(attempt.summaries(), definition)
-
-    def final_levels_needed(self, attempt: AttemptState, definition: ProgramDefinition) -> bool:
-        if not attempt.all_judged:
-            return True
-        return bool(self.interview_reasons(attempt, definition)) or not rules.levels_identical(
-            attempt.summaries(), definition
-        )
+    def active_evidence_outcomes(self) -> list[list[str]]:
+        return [item[0] for item in self.evidence.values() if not item[3]]
 
     def facts(self, definition: ProgramDefinition) -> rules.ProgressFacts:
+        """The same facts, from the same builder, as the aggregate's own."""
         attempt = self.current_attempt
-        last_result = None
-        if attempt is not None and attempt.decision == "ratified":
-            last_result = "passed" if attempt.passed else "failed"
-        is_open = attempt is not None and attempt.open
-        live = attempt if is_open else None
-        return rules.ProgressFacts(
+        return rules.progress_facts(
             closed=self.closed,
-            evidence_per_outcome=self.evidence_per_outcome(definition),
+            evidence_outcomes=self.active_evidence_outcomes(),
             medium_stakes_held=self.medium_stakes,
-            latest_levels=dict(self.latest_levels),
-            green_light=self.green_light,
-            early_route=self.early_route,
-            attempt_open=is_open,
-            assessors_assigned=len(live.assessors) if live else 0,
-            judgments_submitted=len(live.judgments) if live else 0,
-            interview_needed=bool(live and self.interview_reasons(live, definition)),
-            interview_held=bool(live and live.interview_held),
-            final_levels_needed=bool(live and self.final_levels_needed(live, definition)),
-            final_levels_agreed=bool(live and live.final_levels is not None),
-            concluded=bool(live and live.passed is not None),
-            votes_cast=len(live.votes) if live else 0,
-            last_result=last_result,
-            development_plan_recorded=bool(attempt and attempt.development_plan),
+            latest_levels=self.latest_levels,
+            green_light=GreenLight(self.green_light) if self.green_light else None,
+            early_route=EarlyRoute(self.early_route) if self.early_route else None,
+            attempt=attempt.facts() if attempt is not None else None,
+            definition=definition,
         )
 
     def next_step(self, definition: ProgramDefinition) -> rules.NextStep:
@@ -235,7 +216,7 @@ class TrajectoryState:
                 f"trajectory {self.trajectory_id} is at version {self.version}; got "
                 f"{type(event).__name__} version {event.originator_version}"
             )
-        handler = HANDLERS.get(type(event).__name__)
+        handler = HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event, definition)
         self.version = event.originator_version
@@ -336,16 +317,18 @@ def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _green_light_given(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.green_light, s.green_light_note, s.green_light_at = "given", e.rationale, timestamp(e)
+    s.green_light, s.green_light_note = GreenLight.GIVEN.value, e.rationale
+    s.green_light_at = timestamp(e)
 
 
 def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.green_light, s.green_light_note, s.green_light_at = "withheld", e.advice, timestamp(e)
+    s.green_light, s.green_light_note = GreenLight.WITHHELD.value, e.advice
+    s.green_light_at = timestamp(e)
 
 
-def _early(route: str) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
+def _early(route: EarlyRoute) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
     def handler(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-        s.early_route = route
+        s.early_route = route.value
 
     return handler
 
@@ -353,9 +336,9 @@ def _early(route: str) -> Callable[[TrajectoryState, Any, ProgramDefinition], No
 def _high_stake_requested(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     route = (
         "green_light"
-        if s.green_light == "given"
+        if s.green_light == GreenLight.GIVEN.value
         else "early_route"
-        if s.early_route == "granted"
+        if s.early_route == EarlyRoute.GRANTED.value
         else None
     )
     s.attempts.append(
@@ -379,6 +362,7 @@ def _assessors(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.assessors = list(e.assessor_ids)
     attempt.assigned_at = timestamp(e)
+    attempt.assigned_coach = s.coach_id
 
 
 def _judgment(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -413,10 +397,10 @@ def _vote(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     _attempt(s, e).votes[e.actor.person_id] = _value(e.vote)
 
 
-def _committee_answer(attempt: AttemptState, outcome: str, at: str) -> dict[str, Any]:
+def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict[str, Any]:
     tally = list(attempt.votes.values())
     return {
-        "outcome": outcome,
+        "outcome": outcome.value,
         "ratify": tally.count("ratify"),
         "refer_back": tally.count("refer_back"),
         "at": at,
@@ -426,15 +410,15 @@ def _committee_answer(attempt: AttemptState, outcome: str, at: str) -> dict[str,
 
 def _ratified(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
-    attempt.decision = "ratified"
-    attempt.committee = _committee_answer(attempt, "ratified", timestamp(e))
+    attempt.decision = Decision.RATIFIED.value
+    attempt.committee = _committee_answer(attempt, Decision.RATIFIED, timestamp(e))
     if e.passed:
         s.closed = True
 
 
 def _referred_back(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
-    attempt.committee = _committee_answer(attempt, "referred_back", timestamp(e))
+    attempt.committee = _committee_answer(attempt, Decision.REFERRED_BACK, timestamp(e))
     attempt.round += 1
     attempt.votes = {}
     attempt.passed = None
@@ -450,29 +434,37 @@ def _correction(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.corrections += 1
 
 
-HANDLERS: dict[str, Callable[[TrajectoryState, Any, ProgramDefinition], None]] = {
-    "CoachReassigned": _coach,
-    "MentorReassigned": _mentor,
-    "BaselineMeasured": _baseline,
-    "EvidenceSubmitted": _evidence,
-    "EvidenceWithdrawn": _withdrawn,
-    "FeedbackGiven": _feedback,
-    "ProgressChecked": _progress_checked,
-    "MediumStakeHeld": _medium_stake,
-    "GreenLightGiven": _green_light_given,
-    "GreenLightWithheld": _green_light_withheld,
-    "EarlyHighStakeRequested": _early("requested"),
-    "EarlyHighStakeGranted": _early("granted"),
-    "EarlyHighStakeRefused": _early("refused"),
-    "HighStakeRequested": _high_stake_requested,
-    "AssessorsAssigned": _assessors,
-    "JudgmentSubmitted": _judgment,
-    "CriterionInterviewHeld": _interview,
-    "FinalLevelsAgreed": _final_levels,
-    "AssessmentConcluded": _concluded,
-    "CommitteeVoteCast": _vote,
-    "DecisionRatified": _ratified,
-    "DecisionReferredBack": _referred_back,
-    "DevelopmentPlanRecorded": _development_plan,
-    "CorrectionRecorded": _correction,
+T = Trajectory
+HANDLERS: dict[type[Any], Callable[[TrajectoryState, Any, ProgramDefinition], None]] = {
+    T.CoachReassigned: _coach,
+    T.MentorReassigned: _mentor,
+    T.BaselineMeasured: _baseline,
+    T.EvidenceSubmitted: _evidence,
+    T.EvidenceWithdrawn: _withdrawn,
+    T.FeedbackGiven: _feedback,
+    T.ProgressChecked: _progress_checked,
+    T.MediumStakeHeld: _medium_stake,
+    T.GreenLightGiven: _green_light_given,
+    T.GreenLightWithheld: _green_light_withheld,
+    T.EarlyHighStakeRequested: _early(EarlyRoute.REQUESTED),
+    T.EarlyHighStakeGranted: _early(EarlyRoute.GRANTED),
+    T.EarlyHighStakeRefused: _early(EarlyRoute.REFUSED),
+    T.HighStakeRequested: _high_stake_requested,
+    T.AssessorsAssigned: _assessors,
+    T.JudgmentSubmitted: _judgment,
+    T.CriterionInterviewHeld: _interview,
+    T.FinalLevelsAgreed: _final_levels,
+    T.AssessmentConcluded: _concluded,
+    T.CommitteeVoteCast: _vote,
+    T.DecisionRatified: _ratified,
+    T.DecisionReferredBack: _referred_back,
+    T.DevelopmentPlanRecorded: _development_plan,
+    T.CorrectionRecorded: _correction,
 }
+# Events that change nothing the read models hold (Started opens the state, see `start`).
+UNPROJECTED: frozenset[type[Any]] = frozenset(
+    {T.Started, T.FeedbackRequested, T.ExhibitionPublished}
+)
+# Every event of the aggregate is either folded or knowingly left out: tests hold this, and a
+# new event without a decision here fails them, naming it.
+TRAJECTORY_EVENTS = event_classes(Trajectory)

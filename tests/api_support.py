@@ -20,19 +20,19 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import ApiSettings
+from api.settings import Settings
 from api.state import AppState
 from api.tokens import TokenStore
-from domain.config import Settings
 from domain.journey import SOFTWARE_DEVELOPER, Staff, content_hash
 from domain.values import Role
 
 ADMIN = ("admin-1", Role.ADMIN)
 
 
-def api_settings(settings: Settings) -> ApiSettings:
-    """The store settings of a test (SQLite or PostgreSQL), as API settings."""
-    return ApiSettings(**settings.model_dump(), _env_file=None)
+def api_settings(settings: Settings) -> Settings:
+    """The test's store settings, with everything else read from the environment now (a test
+    may have set some of it since the store settings were made)."""
+    return Settings(**settings.model_dump(exclude_unset=True), _env_file=None)
 
 
 class Api:
@@ -105,13 +105,13 @@ class Api:
 
 
 @contextmanager
-def running_api(settings: ApiSettings) -> Iterator[Api]:
+def running_api(settings: Settings) -> Iterator[Api]:
     with TestClient(create_app(settings)) as client:
         yield Api(client)
 
 
 @contextmanager
-def serving(settings: ApiSettings) -> Iterator[Api]:
+def serving(settings: Settings) -> Iterator[Api]:
     """The app under uvicorn on a free local port, in a thread: real sockets, real lifespan."""
     app = create_app(settings)
     server = uvicorn.Server(

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 
 SERVER_URL = os.environ.get("BEWIJSKETEN_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 HOW_TO_START = (
@@ -79,7 +79,7 @@ def settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Sett
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Bewijsketen]:
-    application = build_application(settings)
+    application = build_application(settings.store)
     try:
         yield application
     finally:

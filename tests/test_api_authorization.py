@@ -1,163 +1,261 @@
-"""The authorization matrix of docs/authorization.md, checked for every route × every role.
+"""Who may call what, by relation: every operation × every kind of caller, generated from the
+declarations, and each access problem once found as its own regression test.
 
-The operations come from the app's own routes, so a new route without a row in the matrix fails
-here. Each (operation, role) sends a real request: the body is the example the operation's
-OpenAPI schema declares, the path names a real program, trajectory, attempt and evidence item,
-and the token belongs to the persona who would act in that trajectory. A refused role must get
-the route's 403 (401 without a token); an allowed role must get past the route's gate.
+The operations come from the app's own routes; what each caller should get comes from the
+command's `issued_by` or the read's declared readers (domain/policy.py), applied to the caller's
+relations to the world's trajectory. Those relations are written out here by hand, as the
+ground truth the policy must compute. A command from someone allowed is sent with an If-Match
+that cannot match: it passes the access check and is then refused with 412 (a caller who may
+write but not read gets the 404 of every refusal), so the world stays as it is while every
+caller is tried.
 """
 
 from __future__ import annotations
 
-import re
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.app import create_app
-from api.settings import ApiSettings
-from domain.config import Settings
-from domain.values import Role
+from api.authorization import DOC, PUBLIC, Operation, operations, with_matrix
+from api.settings import Settings
+from domain import policy
+from domain.policy import Relation
+from domain.values import FeedbackSource, Role
 from tests.api_support import Api, HttpJourney, api_settings, running_api, setup_program
 
-MATRIX_DOC = Path(__file__).resolve().parent.parent / "docs" / "authorization.md"
-ROLES = ["anonymous", *(role.value for role in Role)]
-PERSONAS = {
-    Role.STUDENT: "student-1",
-    Role.COACH: "coach-1",
-    Role.MENTOR: "mentor-1",
-    Role.ASSESSOR: "assessor-1",
-    Role.COMMITTEE: "committee-1",
-    Role.QUALITY: "quality-1",
-    Role.INSPECTOR: "inspector-1",
-    Role.ADMIN: "admin-1",
-}
-FORBIDDEN = "https://bewijsketen.nl/problems/forbidden"
-# Reads whose answer for the world's personas is known: 200. (Other modules' reads may need
-# query parameters or caught-up read models; for them only the gate is checked.)
-KNOWN_READS = {
-    "GET /health",
-    "GET /programs/{program_id}",
-    "GET /programs/{program_id}/versions/{number}",
-    "GET /trajectories/{trajectory_id}",
-    "GET /trajectories/{trajectory_id}/history",
-}
+R = Relation
+NOT_PERMITTED = "https://bewijsketen.nl/problems/not-permitted"
+NOT_FOUND = "https://bewijsketen.nl/problems/not-found"
 
 
-class PathValues(dict[str, str]):
-    """The world's ids by path parameter name; any other parameter is "1"."""
+@dataclass(frozen=True)
+class Caller:
+    """A kind of caller and, by hand, what they are to the world's trajectory."""
 
-    def __missing__(self, key: str) -> str:
-        return "1"
+    label: str
+    person: str
+    role: Role | None
+    relations: frozenset[Relation]
 
-
-def read_matrix(path: Path = MATRIX_DOC) -> dict[str, dict[str, str]]:
-    """Rows of the markdown table: "METHOD /path" → {role column: yes | own | —}."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = next(line for line in lines if line.startswith("| operation |"))
-    columns = [c.strip() for c in header.strip("|").split("|")][1:]
-    rows: dict[str, dict[str, str]] = {}
-    for line in lines:
-        match = re.match(r"^\| `([A-Z]+ [^`]+)` \|(.*)\|\s*$", line)
-        if match:
-            cells = [c.strip() for c in match.group(2).split("|")]
-            assert len(cells) == len(columns), f"malformed matrix row: {line}"
-            rows[match.group(1)] = dict(zip(columns, cells, strict=True))
-    return rows
+    @property
+    def as_(self) -> tuple[str, Role] | None:
+        return None if self.role is None else (self.person, self.role)
 
 
-def app_operations() -> list[str]:
-    """Every method and path of every API route, hidden ones (not in OpenAPI) included."""
-    app = create_app(ApiSettings(_env_file=None))
-    return sorted(
-        f"{method} {context.path}"
-        for context in iter_route_contexts(app.routes)
-        if isinstance(context.original_route, APIRoute)
-        for method in context.original_route.methods or ()
-    )
+def caller(label: str, person: str, role: Role | None, *relations: Relation) -> Caller:
+    return Caller(label, person, role, frozenset(relations))
 
 
-MATRIX = read_matrix()
-OPERATIONS = app_operations()
-
-
-def example_body(schema: dict[str, Any], operation: str) -> Any:
-    method, path = operation.split(" ", 1)
-    spec = schema["paths"][path][method.lower()]
-    content = spec.get("requestBody", {}).get("content", {}).get("application/json")
-    if content is None:
-        return None
-    ref = content["schema"]["$ref"].rsplit("/", 1)[-1]
-    examples = schema["components"]["schemas"][ref].get("examples")
-    assert examples, f"{operation}: the request body {ref} declares no example"
-    return examples[0]
+CALLERS = (
+    caller("anonymous", "", None),
+    caller("own student", "student-1", Role.STUDENT, R.STUDENT),
+    caller("fellow student", "student-2", Role.STUDENT, R.PEER),
+    caller("student of another program", "student-3", Role.STUDENT),
+    caller("coach", "coach-1", Role.COACH, R.COACH, R.PROGRAM_COACH, R.PROGRAM_STAFF),
+    caller("former coach", "coach-3", Role.COACH, R.FORMER_COACH, R.PROGRAM_COACH, R.PROGRAM_STAFF),
+    caller("another coach of the program", "coach-2", Role.COACH, R.PROGRAM_COACH, R.PROGRAM_STAFF),
+    caller("coach on no staff", "coach-9", Role.COACH),
+    caller("mentor", "mentor-1", Role.MENTOR, R.MENTOR, R.PROGRAM_STAFF),
+    caller("another mentor of the program", "mentor-2", Role.MENTOR, R.PROGRAM_STAFF),
+    caller("mentor on no staff", "mentor-9", Role.MENTOR),
+    caller("assigned assessor", "assessor-1", Role.ASSESSOR, R.ASSESSOR),
+    caller("unassigned assessor", "assessor-3", Role.ASSESSOR),
+    caller("committee member", "committee-1", Role.COMMITTEE, R.COMMITTEE),
+    caller("another program's committee", "committee-4", Role.COMMITTEE),
+    caller("quality officer", "quality-1", Role.QUALITY, R.OVERSIGHT),
+    caller("inspector", "inspector-1", Role.INSPECTOR, R.OVERSIGHT),
+    caller("program administration", "admin-1", Role.ADMIN, R.ADMINISTRATION),
+    caller("supervisor asked for feedback", "supervisor-1", Role.EXTERNAL, R.REQUESTED),
+    caller("outsider", "external-9", Role.EXTERNAL),
+)
 
 
 class World:
-    """A program and a trajectory at its high-stake, for every role's request to act on."""
+    """Two programs; in the first, student-1's trajectory at the high-stake with two assessors,
+    its coach changed once (coach-3 was the first) and an open feedback request to a
+    workplace supervisor; student-2 studies in the same program, student-3 in the other."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
         self.schema = api.app.openapi()
         self.program_id = setup_program(api)
-        journey = HttpJourney(api, self.program_id, PERSONAS[Role.STUDENT])
+        self.other_program = setup_program(api, code="OTHER")
+        admin = ("admin-1", Role.ADMIN)
+        for person, role, program in (
+            ("coach-2", "coach", self.program_id),
+            ("coach-3", "coach", self.program_id),
+            ("mentor-2", "mentor", self.program_id),
+            ("committee-4", "committee", self.other_program),
+        ):
+            body = {"person_id": person, "role": role}
+            api.post(f"/programs/{program}/staff", body, admin, None)
+        journey = HttpJourney(api, self.program_id, "student-1", coach_id="coach-3")
         journey.to_green_light()
+        journey.command("/coach", {"coach_id": "coach-1", "reason": "Team change"}, admin)
+        journey.coach = ("coach-1", Role.COACH)
         journey.request_high_stake()
         journey.command(
-            "/high-stakes/1/assessors",
-            {"assessor_ids": ["assessor-1", "assessor-2"]},
-            ("admin-1", Role.ADMIN),
+            "/high-stakes/1/assessors", {"assessor_ids": ["assessor-1", "assessor-2"]}, admin
+        )
+        journey.command(
+            "/feedback-requests",
+            {
+                "request_id": "rq-1",
+                "requested_from": "supervisor-1",
+                "source": "practice",
+                "outcomes": ["LO1"],
+            },
+            journey.student,
         )
         self.trajectory_id = journey.id
+        HttpJourney(api, self.program_id, "student-2").start()
+        HttpJourney(api, self.other_program, "student-3").start()
 
-    def call(self, operation: str, role: str) -> Any:
-        method, template = operation.split(" ", 1)
-        values = PathValues(
-            program_id=self.program_id, trajectory_id=self.trajectory_id, evidence_id="ev-1"
+    def path(self, op: Operation, trajectory_id: str | None = None) -> str:
+        values = {
+            "program_id": self.program_id,
+            "trajectory_id": trajectory_id or self.trajectory_id,
+            "evidence_id": "ev-1",
+            "attempt": "1",
+            "number": "1",
+            "tree_size": "1",
+        }
+        return op.path.format_map(values)
+
+    def body(self, op: Operation, variant: str, who: Caller) -> Any:
+        spec = self.schema["paths"][op.path][op.method.lower()]
+        content = spec.get("requestBody", {}).get("content", {}).get("application/json")
+        if content is None:
+            return None
+        ref = content["schema"]["$ref"].rsplit("/", 1)[-1]
+        examples = self.schema["components"]["schemas"][ref].get("examples")
+        assert examples, f"{op.name}: the request body {ref} declares no example"
+        body = dict(examples[0])
+        if variant:
+            field, value = variant.split("=", 1)
+            body[field] = value
+        if op.command is not None and op.command.__name__ == "StartTrajectory":
+            body["program_id"] = self.program_id
+            if who.role is Role.COACH:
+                body["coach_id"] = who.person
+        return body
+
+    def call(
+        self, op: Operation, variant: str, who: Caller, trajectory_id: str | None = None
+    ) -> Any:
+        headers = {}
+        if op.command is not None and op.command.target_field() is not None:
+            headers["If-Match"] = '"999999"'
+        return self.api.client.request(
+            op.method,
+            self.path(op, trajectory_id),
+            json=self.body(op, variant, who),
+            headers=self.api.headers(who.as_, **headers),
         )
-        path = template.format_map(values)
-        as_ = None if role == "anonymous" else (PERSONAS[Role(role)], Role(role))
-        body = example_body(self.schema, operation)
-        return self.api.client.request(method, path, json=body, headers=self.api.headers(as_))
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def expectation(op: Operation, variant: str, who: Caller) -> str:
+    """What the declarations say this caller gets: allowed, 401, 403 or 404."""
+    if op.public:
+        return "allowed"
+    if who.role is None:
+        return "401"
+    relations = who.relations | {R.ANYONE}
+    if op.command is not None:
+        access = op.command.issued_by
+        issuers = access.variants[variant] if variant else access.relations
+        on_trajectory = op.command.target_field() == "trajectory_id"
+        readers = policy.READ_TRAJECTORY if on_trajectory else frozenset({R.ANYONE})
+        if relations & issuers:
+            # Someone who may write but not read (a fellow student, a requested giver) is told
+            # nothing when refused: here by the If-Match that cannot match.
+            return "allowed" if relations & readers else "404"
+        return "403" if relations & readers else "404"
+    assert op.read is not None
+    if op.read.over == "trajectory":
+        if relations & op.read.readers:
+            return "allowed"
+        # Who may read the trajectory learns nothing new from a refusal of a part of it.
+        return "403" if relations & policy.READ_TRAJECTORY else "404"
+    roles = {role for relation in op.read.readers for role in relation.roles}
+    return "allowed" if who.role in roles else "403"
+
+
+def cases() -> list[tuple[Operation, str]]:
+    app = create_app(Settings(_env_file=None))
+    found = []
+    for op in operations(app):
+        variants = op.command.issued_by.variants if op.command is not None else {"": frozenset()}
+        found += [(op, variant) for variant in variants]
+    return found
+
+
+CASES = cases()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("authorization")
-    settings = ApiSettings(data_dir=data_dir, database_url=None, _env_file=None)
+    if request.param == "sqlite":
+        settings = Settings(data_dir=data_dir, _env_file=None)
+    else:
+        database = request.getfixturevalue("pg_database")
+        settings = Settings(data_dir=data_dir, database_url=database, _env_file=None)
     with running_api(settings) as api:
         yield World(api)
 
 
-def test_every_matrix_row_is_a_route() -> None:
-    stale = sorted(set(MATRIX) - set(OPERATIONS))
-    assert not stale, f"docs/authorization.md has rows for routes that do not exist: {stale}"
+def test_every_route_declares_who_may_call_it() -> None:
+    for op, _ in CASES:
+        assert op.command is not None or op.read is not None or op.name in PUBLIC, op.name
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("operation", OPERATIONS)
-def test_authorization_matrix(world: World, operation: str, role: str) -> None:
-    row = MATRIX.get(operation)
-    assert row is not None, f"{operation} has no row in docs/authorization.md"
-    permission = row[role]
-    assert permission in ("yes", "own", "—"), f"{operation}: unknown cell {permission!r}"
-    response = world.call(operation, role)
-    problem = response.json() if response.status_code >= 400 else {}
-    if permission == "—":
-        expected = 401 if role == "anonymous" else 403
-        assert response.status_code == expected, response.text
-        assert response.headers["content-type"] == "application/problem+json"
-        if expected == 403:
-            assert problem["type"] == FORBIDDEN
-        return
-    assert response.status_code != 401, response.text
-    assert problem.get("type") != FORBIDDEN, response.text
-    if operation in KNOWN_READS:
-        # Every persona may read the world's program and trajectory (the student: their own).
-        assert response.status_code == 200, response.text
+def test_the_documented_matrix_is_the_declared_one() -> None:
+    app = create_app(Settings(_env_file=None))
+    text = DOC.read_text(encoding="utf-8")
+    assert text == with_matrix(text, app), (
+        "docs/authorization.md is out of date: run `python -m api.authorization`"
+    )
+
+
+@pytest.mark.parametrize("who", CALLERS, ids=[c.label for c in CALLERS])
+@pytest.mark.parametrize(
+    ("op", "variant"), CASES, ids=[f"{op.name} {variant}".strip() for op, variant in CASES]
+)
+def test_authorization_matrix(world: World, op: Operation, variant: str, who: Caller) -> None:
+    expected = expectation(op, variant, who)
+    response = world.call(op, variant, who)
+    status = response.status_code
+    problem = response.json() if status >= 400 else {}
+    if expected == "401":
+        assert status == 401, response.text
+    elif expected == "403":
+        assert status == 403, response.text
+        assert problem["type"] == NOT_PERMITTED
+        if op.command is not None:
+            assert problem["rule"] == op.command.rule, problem
+    elif expected == "404":
+        assert status == 404, response.text
+        # Exactly as a trajectory that does not exist.
+        unknown = str(uuid.uuid4())
+        missing = world.call(op, variant, who, trajectory_id=unknown).json()
+        assert problem == {
+            k: v.replace(unknown, world.trajectory_id) if isinstance(v, str) else v
+            for k, v in missing.items()
+        }
+    else:
+        hidden = op.command is not None or (op.read is not None and op.read.over == "trajectory")
+        refused = {401, 403} | ({404} if hidden else set())
+        assert status not in refused, response.text
+
+
+# ---- the access problems once found, each as a regression test
 
 
 @pytest.fixture
@@ -166,62 +264,135 @@ def api(settings: Settings) -> Iterator[Api]:
         yield api
 
 
-def test_a_student_reads_only_their_own_trajectories(api: Api) -> None:
+def feedback(source: str, giver: str) -> dict[str, Any]:
+    return {
+        "feedback_id": f"fb-{source}-{giver}",
+        "source": source,
+        "giver_id": giver,
+        "outcomes": ["LO1"],
+        "text": "Feedback from someone without a say",
+    }
+
+
+def test_strangers_cannot_write_feedback_onto_a_trajectory(api: Api) -> None:
     program_id = setup_program(api)
-    mine = HttpJourney(api, program_id, "student-1")
-    mine.start()
-    other = HttpJourney(api, program_id, "student-2")
-    other.start()
-    api.get(mine.path, mine.student, 200)
-    api.get(mine.path + "/history", mine.student, 200)
-    api.get(mine.path, mine.student, 200, params={"version": 1})
-    for suffix, params in (
-        ("", None),
-        ("/history", None),
-        ("", {"version": 1}),
-        ("", {"as_of": "2999-01-01T00:00:00Z"}),
-    ):
-        refused = api.get(other.path + suffix, mine.student, 404, params=params)
-        assert refused.json()["type"].endswith("/not-found")
-    for reader in (("quality-1", Role.QUALITY), ("inspector-1", Role.INSPECTOR)):
-        api.get(other.path, reader, 200)
-        api.get(other.path + "/history", reader, 200)
+    target = HttpJourney(api, program_id, "student-08")
+    target.start()
+    HttpJourney(api, program_id, "student-02").start()
+    before = api.event_count(target.id)
+    classmate = ("student-02", Role.STUDENT)
+    for source in (FeedbackSource.PRACTICE, FeedbackSource.CLIENT):
+        api.post(target.path + "/feedback", feedback(source.value, "student-02"), classmate, 404)
+    # Another class's coach, and a mentor on no program's staff, are strangers too.
+    for stranger in (("coach-2", Role.COACH), ("mentor-9", Role.MENTOR)):
+        for source in FeedbackSource:
+            api.post(target.path + "/feedback", feedback(source.value, stranger[0]), stranger, 404)
+    assert api.event_count(target.id) == before
+    # Peer feedback is what a fellow student of the program may give.
+    api.post(target.path + "/feedback", feedback("peer", "student-02"), classmate, 200)
 
 
-def test_the_domain_checks_the_person_behind_the_role(api: Api) -> None:
+def test_only_program_staff_start_trajectories(api: Api) -> None:
+    program_id = setup_program(api)
+    body = {
+        "program_id": program_id,
+        "student_id": "made-up-student",
+        "cohort": "2026-A",
+        "coach_id": "coach-7",
+        "mentor_id": "mentor-1",
+    }
+    refused = api.post("/trajectories", body, ("coach-7", Role.COACH), 403).json()
+    assert refused["rule"] == "R1"
+    # A registered coach starts only the trajectories they coach themselves.
+    mine = body | {"coach_id": "coach-2"}
+    api.post("/trajectories", mine, ("coach-1", Role.COACH), 403)
+    api.post("/trajectories", mine, ("coach-2", Role.COACH), 201)
+    assert api.get("/read-models/progress", ("quality-1", Role.QUALITY)).status_code == 200
+
+
+def test_cohort_members_are_only_the_callers_own(api: Api) -> None:
+    program_id = setup_program(api)
+    for student, coach in (("student-1", "coach-1"), ("student-2", "coach-2")):
+        HttpJourney(api, program_id, student, coach_id=coach).start()
+    head = api.state.application.recorder.max_notification_id()
+    for coach, expected in (("coach-1", ["student-1"]), ("coach-2", ["student-2"])):
+        page = api.get(
+            "/read-models/cohort-members", (coach, Role.COACH), params={"min_position": head}
+        ).json()
+        assert [m["student_id"] for m in page["items"]] == expected
+    everyone = api.get("/read-models/cohort-members", ("quality-1", Role.QUALITY)).json()
+    assert [m["student_id"] for m in everyone["items"]] == ["student-1", "student-2"]
+    # A mentor on no program's staff sees nobody.
+    nobody = api.get("/read-models/cohort-members", ("mentor-9", Role.MENTOR)).json()
+    assert nobody["items"] == []
+
+
+def test_refusals_and_messages_reveal_nothing(api: Api) -> None:
+    program_id = setup_program(api)
+    passed = HttpJourney(api, program_id, "student-1")
+    passed.to_green_light()
+    passed.request_high_stake()
+    admin = ("admin-1", Role.ADMIN)
+    passed.command(
+        "/high-stakes/1/assessors", {"assessor_ids": ["assessor-1", "assessor-2"]}, admin
+    )
+    judgment = passed.judgment_body(passed.levels("bekwaam"))
+    for assessor in ("assessor-1", "assessor-2"):
+        passed.command("/high-stakes/1/judgments", judgment, (assessor, Role.ASSESSOR))
+    passed.command(
+        "/high-stakes/1/conclusion", {"rationale": "All bekwaam"}, ("assessor-1", Role.ASSESSOR)
+    )
+    for member in ("committee-1", "committee-2"):
+        passed.command(
+            "/high-stakes/1/votes",
+            {"vote": "ratify", "rationale": "Fine"},
+            (member, Role.COMMITTEE),
+        )
+    HttpJourney(api, program_id, "student-2").start()
+    classmate = ("student-2", Role.STUDENT)
+    unknown = f"/trajectories/{uuid.uuid4()}"
+
+    def same_as_unknown(method: str, suffix: str, body: Any = None) -> None:
+        seen = api.client.request(
+            method, passed.path + suffix, json=body, headers=api.headers(classmate)
+        )
+        missing = api.client.request(
+            method, unknown + suffix, json=body, headers=api.headers(classmate)
+        )
+        assert seen.status_code == missing.status_code == 404
+        a, b = seen.json(), missing.json()
+        assert a["detail"].replace(passed.id, "ID") == b["detail"].replace(unknown[14:], "ID")
+        assert {k: v for k, v in a.items() if k not in ("detail", "instance")} == {
+            k: v for k, v in b.items() if k not in ("detail", "instance")
+        }
+
+    # Evidence onto another's trajectory: 404 as for an unknown one (it was 403).
+    same_as_unknown("POST", "/evidence", passed.evidence_body(["LO1"]))
+    # Peer feedback onto a trajectory closed by a pass: 404, never "closed by a ratified pass".
+    same_as_unknown("POST", "/feedback", feedback("peer", "student-2"))
+    # Reads name an existing and an unknown trajectory alike.
+    same_as_unknown("GET", "")
+    same_as_unknown("GET", "/history")
+    same_as_unknown("GET", "/dossier")
+
+
+def test_a_former_coach_reads_the_trajectory_as_it_stood(api: Api) -> None:
     program_id = setup_program(api)
     journey = HttpJourney(api, program_id, "student-1", coach_id="coach-1")
     journey.start()
-    journey.evidence_for_all()
-    journey.medium_stake("vakkundig")
-    journey.medium_stake("bekwaam")
-
-    def refused(suffix: str, body: dict[str, Any], as_: tuple[str, Role], rule: str) -> None:
-        problem = api.post(journey.path + suffix, body, as_, 403).json()
-        assert problem["type"].endswith("/not-permitted") and problem["rule"] == rule
-
-    # Only the trajectory's own coach gives the green light (R7); coach-2 is a coach too.
-    refused(
-        "/green-light", {"decision": "give", "rationale": "Ready"}, ("coach-2", Role.COACH), "R7"
-    )
-    # Evidence is the trajectory's own student's (R1).
-    refused("/evidence", journey.evidence_body(["LO1"]), ("student-2", Role.STUDENT), "R1")
-    journey.command("/green-light", {"decision": "give", "rationale": "Ready"}, journey.coach)
-    journey.request_high_stake()
-    journey.command(
-        "/high-stakes/1/assessors",
-        {"assessor_ids": ["assessor-1", "assessor-2"]},
-        ("committee-1", Role.COMMITTEE),
-    )
-    # Only assessors assigned to the attempt judge (R11): assessor-3 is registered, not assigned.
-    judgment = journey.judgment_body(journey.levels("bekwaam"))
-    refused("/high-stakes/1/judgments", judgment, ("assessor-3", Role.ASSESSOR), "R11")
-    journey.command("/high-stakes/1/judgments", judgment, ("assessor-1", Role.ASSESSOR))
-    journey.command("/high-stakes/1/judgments", judgment, ("assessor-2", Role.ASSESSOR))
-    journey.command(
-        "/high-stakes/1/conclusion", {"rationale": "All bekwaam"}, ("assessor-1", Role.ASSESSOR)
-    )
-    # Only members of the program's committee vote (R14).
-    vote = {"vote": "ratify", "rationale": "Fine"}
-    refused("/high-stakes/1/votes", vote, ("committee-9", Role.COMMITTEE), "R14")
-    assert journey.command("/high-stakes/1/votes", vote, ("committee-1", Role.COMMITTEE))
+    journey.evidence(["LO1"])
+    before = api.get(journey.path, journey.coach).json()
+    journey.command("/coach", {"coach_id": "coach-2", "reason": "Leave"}, ("admin-1", Role.ADMIN))
+    journey.evidence(["LO2"])
+    former = api.get(journey.path, ("coach-1", Role.COACH)).json()
+    assert former["version"] == before["version"] and former["coach_id"] == "coach-1"
+    history = api.get(journey.path + "/history", ("coach-1", Role.COACH)).json()["rows"]
+    assert [r["version"] for r in history] == list(range(1, before["version"] + 1))
+    # Asking for a later version does not get past the end of the term.
+    capped = api.get(journey.path, ("coach-1", Role.COACH), params={"version": 4}).json()
+    assert capped["version"] == before["version"]
+    current = api.get(journey.path, ("coach-2", Role.COACH)).json()
+    assert current["version"] == before["version"] + 2
+    # Writing is for the current coach only: the former one is refused with the rule.
+    check = {"light": "green", "notes": ""}
+    assert journey.command("/progress-checks", check, ("coach-1", Role.COACH), 403)["rule"] == "R1"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from domain.config import Settings
+from api.settings import Settings
 from domain.journey import SOFTWARE_DEVELOPER
 from domain.values import Role
 from tests.api_support import ADMIN, Api, HttpJourney, api_settings, running_api, setup_program

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.settings import Settings
+from domain import commands as c
 from domain.application import build_application
-from domain.config import Settings
 from domain.values import Actor, FeedbackSource, Role
 from tests.api_support import Api, HttpJourney, api_settings, running_api, setup_program
 
@@ -42,6 +43,7 @@ def test_journey_to_ratified_pass_over_http(api: Api) -> None:
     for code in journey.outcomes:
         journey.feedback("self", journey.student, [code])
         journey.feedback("coach", journey.coach, [code])
+    HttpJourney(api, program_id, "student-2").start()  # a fellow student of the program
     journey.feedback("peer", ("student-2", Role.STUDENT), journey.outcomes[:2])
     journey.command(
         "/feedback-requests",
@@ -172,19 +174,19 @@ def test_reads_see_writes_made_elsewhere(api: Api, settings: Settings) -> None:
     journey = HttpJourney(api, program_id, "student-8")
     journey.start()
     assert api.get(journey.path, INSPECTOR).json()["version"] == 1
-    elsewhere = build_application(settings)
+    elsewhere = build_application(settings.store)
     try:
         student = Actor("student-8", Role.STUDENT)
         for n in range(3):
-            elsewhere.give_feedback(
-                uuid.UUID(journey.id),
+            written = c.GiveFeedback(
+                trajectory_id=uuid.UUID(journey.id),
                 feedback_id=f"far-{n}",
                 source=FeedbackSource.SELF,
                 giver_id="student-8",
                 outcomes=["LO1"],
                 text="Written by another process",
-                actor=student,
             )
+            elsewhere.execute(written, student)
             view = api.get(journey.path, INSPECTOR).json()
             assert view["version"] == 2 + n
             assert [f["feedback_id"] for f in view["feedback"]] == [

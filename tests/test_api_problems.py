@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from api.settings import Settings
 from api.state import AppState
-from domain.config import Settings
 from domain.values import Role
 from tests.api_support import ADMIN, Api, HttpJourney, api_settings, running_api, setup_program
 

@@ -1,10 +1,10 @@
 """schemathesis against the app's own OpenAPI document: every operation, generated input.
 
-The app runs under uvicorn (real sockets). Each case is sent with a token of a role the
-authorization matrix allows for the operation, so that it gets past the route's gate; every other
-case names the real program, trajectory and attempt, so that generated commands also reach the
-domain rules and the event store. Zero 5xx, and every response conforms to the documented
-schema (status code, content type, body, headers).
+The app runs under uvicorn (real sockets). Each case is sent with a token of a persona whose
+relation the operation's declaration allows (see docs/authorization.md), so that it gets past
+the access check; every other case names the real program, trajectory and attempt, so that
+generated commands also reach the domain rules and the event store. Zero 5xx, and every
+response conforms to the documented schema (status code, content type, body, headers).
 """
 
 from __future__ import annotations
@@ -20,42 +20,64 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
-from api.settings import ApiSettings
+from api.authorization import operations
+from api.settings import Settings
+from domain.policy import Relation
 from domain.values import Role
 from tests.api_support import HttpJourney, serving, setup_program
-from tests.test_api_authorization import MATRIX, PERSONAS
 
 MAX_EXAMPLES = 25
+# Who acts in the world below, by relation (admin first: it reaches the most commands).
+PERSONAS: dict[Relation, tuple[str, Role]] = {
+    Relation.ADMINISTRATION: ("admin-1", Role.ADMIN),
+    Relation.STUDENT: ("student-1", Role.STUDENT),
+    Relation.COACH: ("coach-1", Role.COACH),
+    Relation.PROGRAM_COACH: ("coach-1", Role.COACH),
+    Relation.MENTOR: ("mentor-1", Role.MENTOR),
+    Relation.COMMITTEE: ("committee-1", Role.COMMITTEE),
+    Relation.ASSESSOR: ("assessor-1", Role.ASSESSOR),
+    Relation.OVERSIGHT: ("quality-1", Role.QUALITY),
+    Relation.ANYONE: ("admin-1", Role.ADMIN),
+}
 
 
 @dataclass
 class Target:
     base_url: str
-    tokens: dict[Role, str]
+    tokens: dict[tuple[str, Role], str]
     real: dict[str, str]
 
 
-def pick_role(operation: str) -> Role | None:
-    """A role the matrix lets through (admin first: it reaches the most commands). A route
-    without a row (test_api_authorization fails for it) is tried as the admin."""
-    row = MATRIX.get(operation)
-    if row is None:
-        return Role.ADMIN
-    for role in (Role.ADMIN, *Role):
-        if row[role.value] in ("yes", "own"):
-            return role
-    return None
+DECLARED = {op.name: op for op in operations(create_app(Settings(_env_file=None)))}
+
+
+def persona(operation: str) -> tuple[str, Role] | None:
+    """A persona the operation's declaration lets through; None for a public one."""
+    op = DECLARED[operation]
+    if op.public:
+        return None
+    allowed = (
+        op.command.issued_by.relations
+        if op.command is not None
+        else op.read.readers
+        if op.read is not None
+        else frozenset()
+    )
+    for relation, who in PERSONAS.items():
+        if relation in allowed:
+            return who
+    raise LookupError(f"{operation}: no persona of this world may call it")
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     data_dir = tmp_path_factory.mktemp("schemathesis")
-    api_settings = ApiSettings(data_dir=data_dir, database_url=None, _env_file=None)
+    api_settings = Settings(data_dir=data_dir, database_url=None, _env_file=None)
     with serving(api_settings) as api:
         program_id = setup_program(api)
-        journey = HttpJourney(api, program_id, PERSONAS[Role.STUDENT])
+        journey = HttpJourney(api, program_id, "student-1")
         journey.to_green_light()
-        tokens = {role: api.token(person, role) for role, person in PERSONAS.items()}
+        tokens = {who: api.token(*who) for who in PERSONAS.values()}
         real = {
             "program_id": program_id,
             "trajectory_id": journey.id,
@@ -79,7 +101,7 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "422"]
 """)
 # The schema of an app built the same way (no store is opened: its lifespan never runs).
 schema = schemathesis.openapi.from_dict(
-    create_app(ApiSettings(_env_file=None)).openapi(),
+    create_app(Settings(_env_file=None)).openapi(),
     config=CONFIG,
 )
 alternate = itertools.count()
@@ -94,8 +116,8 @@ alternate = itertools.count()
 )
 def test_api_conforms_to_its_schema(case: Any, target: Target) -> None:
     operation = f"{case.operation.method.upper()} {case.operation.path}"
-    role = pick_role(operation)
-    headers = {"Authorization": f"Bearer {target.tokens[role]}"} if role else {}
+    who = persona(operation)
+    headers = {"Authorization": f"Bearer {target.tokens[who]}"} if who else {}
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and next(alternate) % 2:
         for name in list(case.path_parameters or {}):

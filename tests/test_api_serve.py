@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import ApiSettings
+from api.settings import Settings
 from domain.program import Program
 from domain.trajectory import Trajectory
 
@@ -156,7 +156,7 @@ def test_api_processes_start_together_on_a_fresh_database(
 ) -> None:
     """Several workers starting at once on an empty database all come up: start-up (which
     creates the tables) is serialised by an advisory lock."""
-    settings = ApiSettings(
+    settings = Settings(
         data_dir=tmp_path,
         database_url=pg_database,
         database_schema=pg_schema,

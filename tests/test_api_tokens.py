@@ -13,9 +13,8 @@ from psycopg import sql
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
-from api.settings import ApiSettings
+from api.settings import Settings
 from api.tokens import TokenStore
-from domain.config import Settings
 from domain.values import Actor, Role
 from tests.api_support import api_settings, running_api
 
@@ -113,7 +112,7 @@ def test_a_revoked_token_is_refused_over_http(settings: Settings) -> None:
 class ClaimsAuthenticator:
     """Stands in for an OpenID Connect verifier: accepts `person:role` as its "signed" token."""
 
-    def __init__(self, settings: ApiSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def authenticate(self, token: str) -> Actor | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from domain.config import Settings
+from api.settings import Settings
 from domain.journey import Journey, setup_program
 from domain.values import Role
 from projections.audit.checkpoint import Checkpoint

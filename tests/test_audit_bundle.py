@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.settings import Settings
 from domain.application import Bewijsketen
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from domain.values import Verdict
 from projections.audit import bundle_format as fmt
 from projections.audit.bundle import bundle_files, write_zip
 from projections.audit.bundle_verify import verify_bundle, verify_bundle_bytes
-from projections.audit.config import AuditSettings
+from projections.audit.config import AuditConfig
 from projections.audit.keys import public_pem
 from projections.audit.runtime import AuditRuntime, open_runtime
 from projections.audit.sealer import Sealer
@@ -30,7 +30,7 @@ from projections.audit.sealer import Sealer
 @pytest.fixture
 def audit(app: Bewijsketen, settings: Settings) -> Iterator[AuditRuntime]:
     key = Ed25519PrivateKey.generate()
-    runtime = open_runtime(app, settings, AuditSettings(create_key=False, _env_file=None))
+    runtime = open_runtime(app, settings.store, AuditConfig(create_key=False))
     runtime.signing_key = key
     runtime.sealer = Sealer(app.recorder, runtime.store, runtime.audit, key)
     try:

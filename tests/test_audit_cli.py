@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
+from api.settings import Settings
 from domain.application import Bewijsketen
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from tests.test_audit_tamper import RawStore, flipped
 

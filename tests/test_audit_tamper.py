@@ -19,11 +19,11 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.settings import Settings
 from domain.application import Bewijsketen
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from projections.audit.checkpoint import dump_external, load_external
-from projections.audit.config import AuditSettings
+from projections.audit.config import AuditConfig
 from projections.audit.leaf import StoredRow, row_hash
 from projections.audit.merkle import Frontier
 from projections.audit.sealer import Sealer
@@ -157,8 +157,8 @@ def world(app: Bewijsketen, settings: Settings) -> Iterator[World]:
     raw = RawStore(settings)
     gap = raw.burn_ids(app, Journey(app, program_id, "student-2"))
     key = Ed25519PrivateKey.generate()
-    store = open_store(settings)
-    sealer = Sealer(app.recorder, store, AuditSettings(checkpoint_every=10, _env_file=None), key)
+    store = open_store(settings.store)
+    sealer = Sealer(app.recorder, store, AuditConfig(checkpoint_every=10), key)
     sealer.seal_all()
     sealer.checkpoint_now()
     try:
@@ -280,9 +280,7 @@ def test_sealing_continues_after_a_restart_and_new_events(
 ) -> None:
     program_id = setup_program(app, code="OTHER")
     Journey(app, program_id, "student-3").to_green_light()
-    again = Sealer(
-        app.recorder, world.store, AuditSettings(checkpoint_every=10, _env_file=None), world.key
-    )
+    again = Sealer(app.recorder, world.store, AuditConfig(checkpoint_every=10), world.key)
     assert again.seal_all() > 0
     # The first sealer lost the race for those events and writes nothing twice.
     assert world.sealer.seal_batch() == 0 and world.sealer.seal_all() == 0

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from api.settings import Settings
+from domain import commands as c
 from domain.application import Bewijsketen, CommandResult, build_application
-from domain.config import Settings
 from domain.errors import ConcurrencyConflict, IdempotencyMismatch
 from domain.journey import Journey, content_hash, setup_program
-from domain.values import CommandRef, EvidenceKind, FeedbackSource
+from domain.trajectory import Trajectory
+from domain.values import EvidenceKind, FeedbackSource
 
 THREADS = 8
 COMMANDS = 25
@@ -46,7 +48,9 @@ def test_concurrent_commands_on_one_trajectory(
     # Separate application instances behave like separate processes: no shared cache or locks,
     # so they really race and meet version conflicts in the store.
     apps = (
-        [app] * THREADS if shared_process else [build_application(settings) for _ in range(THREADS)]
+        [app] * THREADS
+        if shared_process
+        else [build_application(settings.store) for _ in range(THREADS)]
     )
     acknowledged: dict[str, CommandResult] = {}
     conflicts: list[str] = []
@@ -57,16 +61,16 @@ def test_concurrent_commands_on_one_trajectory(
             for i in range(COMMANDS):
                 evidence_id = f"w{n}-{i}"
                 try:
-                    result = apps[n].submit_evidence(
-                        journey.id,
+                    sent = journey.on(
+                        c.SubmitEvidence,
                         evidence_id=evidence_id,
                         title="t",
                         kind=EvidenceKind.PRODUCT,
                         uri=f"u/{evidence_id}",
                         sha256=content_hash(evidence_id),
                         outcomes=[journey.outcomes[i % 5]],
-                        actor=journey.student,
                     )
+                    result = apps[n].execute(sent, journey.student)
                 except ConcurrencyConflict:
                     with lock:
                         conflicts.append(evidence_id)
@@ -88,7 +92,9 @@ def test_concurrent_commands_on_one_trajectory(
     events = list(app.trajectory_events(journey.id))
     versions = [e.originator_version for e in events]
     assert versions == list(range(1, len(events) + 1)), "versions must be dense"
-    stored = [getattr(e, "evidence_id") for e in events if type(e).__name__ == "EvidenceSubmitted"]
+    stored = [
+        getattr(e, "evidence_id") for e in events if isinstance(e, Trajectory.EvidenceSubmitted)
+    ]
     assert len(stored) == len(set(stored)), "no command may be stored twice"
     assert set(stored) == set(acknowledged), "exactly the acknowledged commands are stored"
     assert len(acknowledged) + len(conflicts) == THREADS * COMMANDS
@@ -104,23 +110,21 @@ def test_same_idempotency_key_from_many_writers_is_written_once(
 ) -> None:
     journey = Journey(app, setup_program(app), "student-1")
     journey.start()
-    apps = [build_application(settings) for _ in range(THREADS)]
-    command = CommandRef("key-1", "fingerprint-1")
+    apps = [build_application(settings.store) for _ in range(THREADS)]
+    reflection = journey.on(
+        c.GiveFeedback,
+        feedback_id="fb-1",
+        source=FeedbackSource.SELF,
+        giver_id="student-1",
+        outcomes=["LO1"],
+        text="Reflection",
+    )
     results: list[Any] = []
     lock = threading.Lock()
 
     def sender(n: int) -> Callable[[], None]:
         def work() -> None:
-            result = apps[n].give_feedback(
-                journey.id,
-                feedback_id="fb-1",
-                source=FeedbackSource.SELF,
-                giver_id="student-1",
-                outcomes=["LO1"],
-                text="Reflection",
-                actor=journey.student,
-                command=command,
-            )
+            result = apps[n].execute(reflection, journey.student, "key-1")
             with lock:
                 results.append(result)
 
@@ -131,18 +135,12 @@ def test_same_idempotency_key_from_many_writers_is_written_once(
     finally:
         for other in apps:
             other.close()
-    given = [e for e in app.trajectory_events(journey.id) if type(e).__name__ == "FeedbackGiven"]
+    given = [
+        e for e in app.trajectory_events(journey.id) if isinstance(e, Trajectory.FeedbackGiven)
+    ]
     assert len(given) == 1
     assert {(r.version, r.position) for r in results} == {(results[0].version, results[0].position)}
     assert sum(not r.replayed for r in results) == 1
+    other = reflection.model_copy(update={"feedback_id": "fb-2", "outcomes": ["LO2"]})
     with pytest.raises(IdempotencyMismatch):
-        app.give_feedback(
-            journey.id,
-            feedback_id="fb-2",
-            source=FeedbackSource.SELF,
-            giver_id="student-1",
-            outcomes=["LO2"],
-            text="Other",
-            actor=journey.student,
-            command=CommandRef("key-1", "fingerprint-2"),
-        )
+        app.execute(other, journey.student, "key-1")

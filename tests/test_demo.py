@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.demo import seed_demo
 from domain.history import history
 from domain.persons import PersonRegistry
@@ -56,7 +56,7 @@ def test_demo_covers_every_phase(app: Bewijsketen) -> None:
 
 def test_same_seed_same_data(tmp_path: Path) -> None:
     def seeded(name: str, seed: int) -> list[tuple[str, int, str, dict[str, object]]]:
-        app = build_application(Settings(data_dir=tmp_path / name, _env_file=None))
+        app = build_application(Settings(data_dir=tmp_path / name, _env_file=None).store)
         seed_demo(app, students=12, seed=seed)
         rows = fingerprint(app)
         app.close()
@@ -93,7 +93,7 @@ def test_cli_demo_and_trajectory_show(cli_env: Path) -> None:
     names = PersonRegistry.in_data_dir(cli_env).all()
     assert names["student-01"] and names["student-01"] != "student-01"
 
-    app = build_application(Settings(data_dir=cli_env, _env_file=None))
+    app = build_application(Settings(data_dir=cli_env, _env_file=None).store)
     summary_ids = {
         str(n.originator_id)
         for n in app.recorder.select_notifications(start=1, limit=10**6)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.application import Bewijsketen
 from domain.journey import Journey, setup_program
-from domain.values import Phase, Verdict, Vote
+from domain.values import Decision, Phase, Verdict, Vote
 
 
 def test_start_to_ratified_pass(app: Bewijsketen) -> None:
@@ -18,7 +18,7 @@ def test_start_to_ratified_pass(app: Bewijsketen) -> None:
     # Levels differ without doubt: the assessors agree final levels, no CGI is needed.
     journey.agree(attempt, "bekwaam")
     assert journey.conclude(attempt) is True
-    assert journey.votes(attempt) == "ratified"
+    assert journey.votes(attempt) is Decision.RATIFIED
     trajectory = app.get_trajectory(journey.id)
     assert trajectory.phase is Phase.CLOSED
     assert trajectory.next_step().step == "closed"
@@ -35,7 +35,7 @@ def test_failure_development_plan_resit_pass(app: Bewijsketen) -> None:
     journey.judge(first, "assessor-1", failing, Verdict.FAIL)
     journey.judge(first, "assessor-2", failing, Verdict.FAIL)
     assert journey.conclude(first) is False
-    assert journey.votes(first) == "ratified"
+    assert journey.votes(first) is Decision.RATIFIED
     trajectory = app.get_trajectory(journey.id)
     assert trajectory.phase is Phase.RESIT
     assert trajectory.next_step().step == "development_plan"
@@ -49,7 +49,7 @@ def test_failure_development_plan_resit_pass(app: Bewijsketen) -> None:
     journey.interview(second, "assessor-2")
     journey.agree(second, "bekwaam", "assessor-3")
     assert journey.conclude(second, "assessor-3") is True
-    assert journey.votes(second, ("committee-1", "committee-3"), Vote.RATIFY) == "ratified"
+    assert journey.votes(second, ("committee-1", "committee-3"), Vote.RATIFY) is Decision.RATIFIED
     assert app.get_trajectory(journey.id).phase is Phase.CLOSED
 
 

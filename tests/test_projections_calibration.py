@@ -41,8 +41,8 @@ import uuid
 
 import pytest
 
+from api.settings import Settings
 from domain.application import Bewijsketen
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from domain.values import Verdict
 from projections.models import all_models

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from api.settings import Settings
+from domain import commands as c
 from domain.application import Bewijsketen
-from domain.config import Settings
 from domain.journey import Journey, setup_program
-from domain.values import EvidenceKind, FeedbackSource, TrafficLight, Verdict, Vote
+from domain.values import Decision, EvidenceKind, FeedbackSource, TrafficLight, Verdict, Vote
 from projections.models import all_models
 from projections.queries import ReadQueries
 from projections.runner import Runner
@@ -55,21 +56,26 @@ def test_progress_per_outcome_and_light_history(
     program_id = setup_program(app)
     j = Journey(app, program_id, "student-1")
     j.start()
-    app.measure_baseline(j.id, "LO1", "beginnend", "Start", j.student)
+    app.execute(
+        j.on(c.MeasureBaseline, outcome="LO1", level="beginnend", rationale="Start"), j.student
+    )
     j.evidence(["LO1", "LO2"])
     j.evidence(["LO1"])
     j.feedback(FeedbackSource.SELF, "student-1", ["LO1"])
+    Journey(app, program_id, "student-2").start()  # a fellow student of the program
     j.feedback(FeedbackSource.PEER, "student-2", ["LO1"])
     j.feedback(FeedbackSource.PEER, "student-2", ["LO1"])
-    app.give_feedback(
-        j.id,
-        feedback_id="fb-c",
-        source=FeedbackSource.COACH,
-        giver_id="coach-1",
-        outcomes=[],
-        criteria=["LO2.1"],
-        text="On a criterion of LO2",
-        actor=j.coach,
+    app.execute(
+        j.on(
+            c.GiveFeedback,
+            feedback_id="fb-c",
+            source=FeedbackSource.COACH,
+            giver_id="coach-1",
+            outcomes=[],
+            criteria=["LO2.1"],
+            text="On a criterion of LO2",
+        ),
+        j.coach,
     )
     j.progress_check(TrafficLight.ORANGE, "Plan more")
     j.progress_check(TrafficLight.GREEN)
@@ -141,10 +147,11 @@ def test_cohort_overview_counts_risk_readiness_and_workload(
     assert queries.members(queries.where(), 10, 0, 1, at_risk=True).items[0]["student_id"] == (
         "student-red"
     )
-    workload = {w["assessor_id"]: w for w in queries.workload(None, None, None, None, 10, 0).items}
+    everything = queries.workload(queries.where(), False, 10, 0).items
+    workload = {w["assessor_id"]: w for w in everything}
     assert workload["assessor-1"]["judged"] == 1 and workload["assessor-1"]["to_judge"] == 0
     assert workload["assessor-2"]["to_judge"] == 1
-    in_cohort = queries.workload(None, None, "2026-B", None, 10, 0).items
+    in_cohort = queries.workload(queries.where().eq("cohort", "2026-B"), True, 10, 0).items
     assert in_cohort == []
     assert_equal_dumps(dump(store), rebuilt(app, settings))
 
@@ -192,7 +199,7 @@ def test_borging_checklists_and_exceptions(
     ai.interview(attempt)
     ai.agree(attempt, "bekwaam")
     ai.conclude(attempt)
-    assert ai.votes(attempt, vote=Vote.REFER_BACK) == "referred_back"
+    assert ai.votes(attempt, vote=Vote.REFER_BACK) is Decision.REFERRED_BACK
     runner.catch_up()
 
     checks = {r["student_id"]: r for r in rows(store, "borging_checks")}

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.journey import Journey, setup_program
 from domain.values import TrafficLight
 from projections import log
@@ -56,8 +56,8 @@ def test_postgres_runner_wakes_on_notify(pg_database: str, pg_schema: str, tmp_p
         _env_file=None,
     )
     # With an hour between polls, only a notification can wake the runner in time.
-    slow = ProjectionConfig.from_settings(settings, poll_interval=3600.0)
-    app = build_application(settings)
+    slow = ProjectionConfig.build(settings.store, poll_interval=3600.0)
+    app = build_application(settings.store)
     store = open_store(slow)
     runner = Runner(app, store, all_models(), slow)
     runner.ensure()

@@ -19,8 +19,9 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from api.settings import Settings
+from domain import commands as c
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.errors import DomainError
 from domain.journey import ADMIN, Journey, Staff, content_hash, setup_program
 from domain.trajectory import Trajectory
@@ -52,10 +53,10 @@ STAFF = Staff(
 def read_config(settings: Settings, tag: str = "") -> ProjectionConfig:
     """Read models of this test: a schema next to the test's event schema, or a SQLite file."""
     schema = f"{settings.database_schema or 'public'}_read{tag}"
-    return ProjectionConfig.from_settings(
-        settings,
+    return ProjectionConfig.build(
+        settings.store,
         read_schema=schema,
-        read_path=settings.data_dir / f"read_models{tag}.sqlite",
+        read_database=settings.data_dir / f"read_models{tag}.sqlite",
         poll_interval=0.05,
     )
 
@@ -178,6 +179,19 @@ class Driver:
     def choice(self, options: list[Any] | tuple[Any, ...]) -> Any:
         return options[self.pick(len(options))]
 
+    def run(self, command: c.Command, actor: Actor) -> None:
+        self.app.execute(command, actor)
+
+    def peer_of(self, w: Walker) -> str:
+        """A fellow student: one whose trajectory in the same program has started, else one
+        who is no one's fellow (the domain refuses that)."""
+        peers = [
+            other.journey.student.person_id
+            for other in self.walkers
+            if other is not w and other.started and other.journey.program_id == w.journey.program_id
+        ]
+        return self.choice(peers) if peers else "student-peer"
+
     def move(self) -> None:
         """One random command on one random trajectory."""
         walker = self.choice(self.walkers)
@@ -209,11 +223,13 @@ class Driver:
         name = step.step
         attempt = t.current_attempt
         if name == "closed":
-            self.app.record_correction(
-                t.id,
-                self.pick(t.version) + 1,
-                "Appeal outcome",
-                {"note": "corrected"},
+            self.run(
+                j.on(
+                    c.RecordCorrection,
+                    corrects_version=self.pick(t.version) + 1,
+                    reason="Appeal outcome",
+                    details={"note": "corrected"},
+                ),
                 Actor("committee-1", Role.COMMITTEE),
             )
         elif name.startswith("medium_stake"):
@@ -221,21 +237,32 @@ class Driver:
                 self.evidence(w, t, [self.choice(list(t.definition.outcome_codes))])
             else:
                 levels = {c: self.choice(self.LEVELS[2:]) for c in t.definition.outcome_codes}
-                self.app.hold_medium_stake(
-                    t.id,
-                    portfolio=self.active(t)[:3] or ["none"],
-                    levels=levels,
-                    feedback="Discussed",
-                    rationale="Against the rubric",
-                    actor=j.coach,
+                self.run(
+                    j.on(
+                        c.HoldMediumStake,
+                        portfolio=self.active(t)[:3] or ["none"],
+                        levels=levels,
+                        feedback="Discussed",
+                        rationale="Against the rubric",
+                    ),
+                    j.coach,
                 )
         elif name == "early_route_decision":
-            self.app.decide_early_high_stake(t.id, bool(self.pick(2)), "Considered", j.coach)
+            self.run(
+                j.on(c.DecideEarlyHighStake, grant=bool(self.pick(2)), rationale="Considered"),
+                j.coach,
+            )
         elif name == "green_light":
             if self.pick(4):
-                self.app.give_green_light(t.id, "Ready", j.coach)
+                self.run(j.on(c.DecideGreenLight, decision="give", rationale="Ready"), j.coach)
             else:
-                self.app.withhold_green_light(t.id, "Gather more on LO3", "Not yet", j.coach)
+                withheld = j.on(
+                    c.DecideGreenLight,
+                    decision="withhold",
+                    advice="Gather more on LO3",
+                    rationale="Not yet",
+                )
+                self.run(withheld, j.coach)
         elif name in ("high_stake_request", "high_stake_resit"):
             short = [m.split(" ")[1] for m in step.missing]
             if short:
@@ -244,18 +271,21 @@ class Driver:
             else:
                 portfolio = self.active(t)
                 declared = any(t.evidence[e].ai_use for e in portfolio)
-                self.app.request_high_stake(
-                    t.id,
-                    portfolio=portfolio,
-                    reading_guide_uri="https://example.nl/guide",
-                    reading_guide_sha256=content_hash(f"{t.id}/{len(t.attempts)}"),
-                    ai_explanation="AI drafted text; explained"
-                    if declared and self.pick(4)
-                    else "",
-                    actor=j.student,
+                self.run(
+                    j.on(
+                        c.RequestHighStake,
+                        portfolio=portfolio,
+                        reading_guide_uri="https://example.nl/guide",
+                        reading_guide_sha256=content_hash(f"{t.id}/{len(t.attempts)}"),
+                        ai_explanation="AI drafted text; explained"
+                        if declared and self.pick(4)
+                        else "",
+                    ),
+                    j.student,
                 )
         elif name == "development_plan" and attempt is not None:
-            self.app.record_development_plan(t.id, attempt.number, "More evidence", j.student)
+            plan = j.on(c.RecordDevelopmentPlan, attempt=attempt.number, plan="More evidence")
+            self.run(plan, j.student)
         elif name == "assign_assessors" and attempt is not None:
             pool = list(STAFF.assessors)
             first = self.choice(pool)
@@ -264,41 +294,41 @@ class Driver:
             if self.pick(4) == 0:
                 pool.remove(chosen[1])
                 chosen.append(self.choice(pool))
-            self.app.assign_assessors(t.id, attempt.number, chosen, ADMIN)
+            self.run(j.on(c.AssignAssessors, attempt=attempt.number, assessor_ids=chosen), ADMIN)
         elif name == "judgments" and attempt is not None:
             waiting = [a for a in attempt.assessors if a not in attempt.judgments]
             assessor = self.choice(waiting)
             levels = {c: self.choice(self.LEVELS[2:]) for c in t.definition.outcome_codes}
-            self.app.submit_judgment(
-                t.id,
-                attempt.number,
+            judgment = j.on(
+                c.SubmitJudgment,
+                attempt=attempt.number,
                 levels=levels,
-                level_rationales={c: "Seen in the portfolio" for c in levels},
+                level_rationales={code: "Seen in the portfolio" for code in levels},
                 verdict=self.choice(list(Verdict)),
                 rationale="Holistic",
-                actor=Actor(assessor, Role.ASSESSOR),
             )
+            self.run(judgment, Actor(assessor, Role.ASSESSOR))
         elif name == "criterion_interview" and attempt is not None:
-            self.app.hold_criterion_interview(
-                t.id, attempt.number, "CGI held", Actor(attempt.assessors[0], Role.ASSESSOR)
+            self.run(
+                j.on(c.HoldCriterionInterview, attempt=attempt.number, notes="CGI held"),
+                Actor(attempt.assessors[0], Role.ASSESSOR),
             )
         elif name == "final_levels" and attempt is not None:
-            levels = {c: self.choice(self.LEVELS[3:]) for c in t.definition.outcome_codes}
-            self.app.agree_final_levels(
-                t.id, attempt.number, levels, "Agreed", Actor(attempt.assessors[-1], Role.ASSESSOR)
+            levels = {code: self.choice(self.LEVELS[3:]) for code in t.definition.outcome_codes}
+            self.run(
+                j.on(c.AgreeFinalLevels, attempt=attempt.number, levels=levels, rationale="Agreed"),
+                Actor(attempt.assessors[-1], Role.ASSESSOR),
             )
         elif name == "conclusion" and attempt is not None:
-            self.app.conclude_assessment(
-                t.id, attempt.number, "Concluded", Actor(attempt.assessors[0], Role.ASSESSOR)
+            self.run(
+                j.on(c.ConcludeAssessment, attempt=attempt.number, rationale="Concluded"),
+                Actor(attempt.assessors[0], Role.ASSESSOR),
             )
         elif name == "committee_decision" and attempt is not None:
             members = [m for m in STAFF.committee if m not in attempt.votes]
             vote = Vote.REFER_BACK if self.pick(6) == 0 else Vote.RATIFY
-            self.app.cast_vote(
-                t.id,
-                attempt.number,
-                vote,
-                "Considered",
+            self.run(
+                j.on(c.CastVote, attempt=attempt.number, vote=vote, rationale="Considered"),
                 Actor(self.choice(members), Role.COMMITTEE),
             )
 
@@ -310,8 +340,8 @@ class Driver:
     def evidence(self, w: Walker, t: Trajectory, outcomes: list[str]) -> None:
         evidence_id = f"ev-{len(t.evidence) + 1}"
         ai = self.pick(5) == 0
-        self.app.submit_evidence(
-            t.id,
+        sent = w.journey.on(
+            c.SubmitEvidence,
             evidence_id=evidence_id,
             title="Work",
             kind=self.choice(list(EvidenceKind)),
@@ -320,8 +350,8 @@ class Driver:
             outcomes=outcomes,
             ai_use=ai,
             declaration="Used an AI assistant" if ai else "",
-            actor=w.journey.student,
         )
+        self.run(sent, w.journey.student)
 
     def side_evidence(self, w: Walker, t: Trajectory) -> None:
         codes = list(t.definition.outcome_codes)
@@ -333,63 +363,74 @@ class Driver:
         j = w.journey
         source = self.choice(list(FeedbackSource))
         codes = list(t.definition.outcome_codes)
+        peer = self.peer_of(w)
         giver, actor = {
             FeedbackSource.SELF: (j.student.person_id, j.student),
-            FeedbackSource.PEER: ("student-peer", Actor("student-peer", Role.STUDENT)),
+            FeedbackSource.PEER: (peer, Actor(peer, Role.STUDENT)),
             FeedbackSource.COACH: (t.coach_id, Actor(t.coach_id, Role.COACH)),
             FeedbackSource.PRACTICE: ("practice-1", j.student),
             FeedbackSource.CLIENT: ("client-1", Actor(t.coach_id, Role.COACH)),
         }[source]
         criteria = [f"{self.choice(codes)}.1"] if self.pick(3) == 0 else []
-        self.app.give_feedback(
-            t.id,
+        sent = j.on(
+            c.GiveFeedback,
             feedback_id=f"fb-{len(t.feedback) + 1}",
             source=source,
             giver_id=giver,
             outcomes=[] if criteria else [self.choice(codes)],
             criteria=criteria,
             text="Noted",
-            actor=actor,
         )
+        self.run(sent, actor)
 
     def side_light(self, w: Walker, t: Trajectory) -> None:
         light = self.choice(list(TrafficLight))
         by = Actor(t.mentor_id, Role.MENTOR) if self.pick(2) else Actor(t.coach_id, Role.COACH)
-        self.app.check_progress(
-            t.id, light, "Must improve" if light is not TrafficLight.GREEN else "", by
-        )
+        notes = "Must improve" if light is not TrafficLight.GREEN else ""
+        self.run(w.journey.on(c.CheckProgress, light=light, notes=notes), by)
 
     def side_withdraw(self, w: Walker, t: Trajectory) -> None:
         active = self.active(t)
         if active:
-            self.app.withdraw_evidence(t.id, self.choice(active), "Replaced", w.journey.student)
+            withdraw = w.journey.on(
+                c.WithdrawEvidence, evidence_id=self.choice(active), reason="Replaced"
+            )
+            self.run(withdraw, w.journey.student)
 
     def side_misc(self, w: Walker, t: Trajectory) -> None:
         j = w.journey
         what = self.pick(5)
         if what == 0:
-            self.app.measure_baseline(
-                t.id,
-                self.choice(list(t.definition.outcome_codes)),
-                self.choice(self.LEVELS),
-                "Start",
-                j.student,
+            baseline = j.on(
+                c.MeasureBaseline,
+                outcome=self.choice(list(t.definition.outcome_codes)),
+                level=self.choice(self.LEVELS),
+                rationale="Start",
             )
+            self.run(baseline, j.student)
         elif what == 1:
-            self.app.request_early_high_stake(t.id, "I am ready early", j.student)
+            self.run(j.on(c.RequestEarlyHighStake, motivation="I am ready early"), j.student)
         elif what == 2:
             coach = self.choice([c for c in STAFF.coaches if c != t.coach_id])
-            self.app.reassign_coach(t.id, coach, "Team change", ADMIN)
+            self.run(j.on(c.ReassignCoach, coach_id=coach, reason="Team change"), ADMIN)
         elif what == 3:
-            self.app.record_correction(
-                t.id, t.version, "Typo", {"field": "text"}, Actor(t.event_actors[-1], Role.ADMIN)
+            correction = j.on(
+                c.RecordCorrection,
+                corrects_version=t.version,
+                reason="Typo",
+                details={"field": "text"},
             )
+            self.run(correction, Actor(t.event_actors[-1], Role.ADMIN))
         else:
             active = self.active(t)
             if active:
-                self.app.publish_exhibition(
-                    t.id, f"ex-{self.pick(1000)}", "Showcase", active[:2], j.student
+                exhibition = j.on(
+                    c.PublishExhibition,
+                    exhibition_id=f"ex-{self.pick(1000)}",
+                    title="Showcase",
+                    evidence_ids=active[:2],
                 )
+                self.run(exhibition, j.student)
 
 
 def drive(app: Bewijsketen, pick: Pick, trajectories: int, moves: int) -> Driver:
@@ -400,4 +441,4 @@ def drive(app: Bewijsketen, pick: Pick, trajectories: int, moves: int) -> Driver
 
 
 def new_app(settings: Settings) -> Bewijsketen:
-    return build_application(settings)
+    return build_application(settings.store)

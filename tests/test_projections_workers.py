@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from projections import log
 from projections.config import ProjectionConfig
 from projections.models import all_models
@@ -127,7 +127,7 @@ def pg_app(
         database_schema=pg_schema,
         _env_file=None,
     )
-    app = build_application(settings)
+    app = build_application(settings.store)
     yield settings, app
     app.close()
 
@@ -184,7 +184,7 @@ def test_a_worker_killed_mid_batch_resumes_exactly_once(
 
 @pytest.mark.slow
 def test_two_workers_at_once_apply_every_event_once(settings: Settings) -> None:
-    app = build_application(settings)
+    app = build_application(settings.store)
     config = read_config(settings)
     store = open_store(config)
     logs = [settings.data_dir / "worker-a.log", settings.data_dir / "worker-b.log"]

@@ -18,13 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.settings import Settings
 from domain.application import build_application
-from domain.config import Settings
 from domain.errors import NotFound
 from projections.audit.bundle import BundleError, bundle_files, write_zip
 from projections.audit.bundle_verify import verify_bundle
 from projections.audit.checkpoint import dump_external, load_external
-from projections.audit.config import AuditSettings, require_signing_key
+from projections.audit.config import require_signing_key
 from projections.audit.dossier import DossierError
 from projections.audit.keys import SigningKeyError, generate_key_file, key_id, load_public_pem
 from projections.audit.runtime import AuditRuntime, open_runtime
@@ -52,9 +52,9 @@ def _progress() -> Progress:
 @contextmanager
 def _runtime() -> Iterator[AuditRuntime]:
     settings = Settings()
-    app = build_application(settings)
+    app = build_application(settings.store)
     try:
-        audit = open_runtime(app, settings, AuditSettings())
+        audit = open_runtime(app, settings.store, settings.audit)
     except SigningKeyError as exc:
         app.close()
         _fail(str(exc))
@@ -85,7 +85,8 @@ def keygen(
     ] = False,
 ) -> None:
     """Create the Ed25519 signing key (a file readable by its owner only)."""
-    settings, audit = Settings(), AuditSettings()
+    settings = Settings()
+    audit = settings.audit
     path = key_file or audit.key_path(settings.data_dir)
     try:
         key = generate_key_file(path, force=force)
@@ -155,7 +156,8 @@ def _public_key(path: Path | None) -> Ed25519PublicKey | None:
             return load_public_pem(path.read_bytes())
         except (OSError, SigningKeyError) as exc:
             _fail(f"{path}: {exc}")
-    settings, audit = Settings(), AuditSettings()
+    settings = Settings()
+    audit = settings.audit
     try:
         key = audit.signing_key(settings.data_dir)
     except SigningKeyError as exc:
@@ -186,7 +188,7 @@ def verify(
             _fail(f"{path}: {exc}")
     key = _public_key(public_key)
     settings = Settings()
-    store = open_store(settings)
+    store = open_store(settings.store)
     try:
         total, _ = store.count_events()
         with _progress() as progress:

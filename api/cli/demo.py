@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from api.settings import Settings
 from domain.application import Bewijsketen, build_application
-from domain.config import Settings
 from domain.demo import DemoSummary, seed_demo
 from domain.errors import AlreadyExists
 from domain.persons import PersonRegistry
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Seed a demo class (every phase) into the configured store and show its state."""
         settings = Settings()
-        application = build_application(settings)
+        application = build_application(settings.store)
         try:
             summary = seed_with_progress(application, settings, students, seed)
         except AlreadyExists:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -12,11 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.settings import Settings
 from domain.application import build_application
-from domain.config import Settings
-from domain.startup import startup_lock
+from domain.persistence.startup import startup_lock
 from projections import log
-from projections.audit.config import AuditSettings
 from projections.audit.runtime import open_runtime
 from projections.audit.sealer import SealerService
 from projections.config import ProjectionConfig
@@ -32,12 +32,8 @@ console = Console()
 
 
 def _config(batch_size: int | None = None) -> ProjectionConfig:
-    config = ProjectionConfig.from_settings(Settings())
-    return (
-        config
-        if batch_size is None
-        else ProjectionConfig.from_settings(config.store, batch_size=batch_size)
-    )
+    config = Settings().projections
+    return config if batch_size is None else replace(config, batch_size=batch_size)
 
 
 @cli.command()
@@ -139,7 +135,7 @@ def project(
         store = open_store(config)
         runner = Runner(app, store, all_models(), config)
         runner.ensure()
-        audit = open_runtime(app, config.store, AuditSettings()) if seal else None
+        audit = open_runtime(app, config.store, Settings().audit) if seal else None
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.settings import ApiSettings
+from api.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         if port is not None:
             overrides["port"] = port
         # Options given on the command line win over the environment.
-        settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
         uvicorn.run(
             create_app(settings),
             host=settings.host,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from api.settings import ApiSettings
+from api.settings import Settings
 from api.tokens import TokenStore
 from domain.values import Role
 
@@ -24,7 +24,7 @@ def create(
     """Issue a token and print it once: only its hash is kept."""
     if not person.strip():
         raise typer.BadParameter("the person id must not be empty", param_hint="--person")
-    store = TokenStore(ApiSettings())
+    store = TokenStore(Settings())
     try:
         token = store.create(person, role)
     finally:
@@ -36,7 +36,7 @@ def create(
 @cli.command()
 def revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")]) -> None:
     """Revoke a token; running servers stop accepting it within BEWIJSKETEN_TOKEN_CACHE_SECONDS."""
-    store = TokenStore(ApiSettings())
+    store = TokenStore(Settings())
     try:
         revoked = store.revoke(token)
     finally:

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.settings import Settings
 from domain.application import build_application
-from domain.config import Settings
 from domain.errors import NotFound
 from domain.history import history
 from domain.persons import PersonRegistry
@@ -32,7 +32,7 @@ def show(
 ) -> None:
     """Print a trajectory's state and its history."""
     settings = Settings()
-    app = build_application(settings)
+    app = build_application(settings.store)
     persons = PersonRegistry.in_data_dir(settings.data_dir)
     try:
         if as_of is not None:

@@ -10,21 +10,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import ALL_ROLES, StateDep, require_roles
+from api.deps import StateDep, may_read
 from api.problems import Problem, problems
 from api.services.sealer import runtime
-from domain.values import Actor, Role
+from domain import policy
+from domain.values import Actor
 from projections.audit import proofs
 from projections.audit.keys import key_id, public_pem, raw_public
 from projections.audit.verify import verify_store
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-Reader = Annotated[Actor, Depends(require_roles(*ALL_ROLES))]
-Checkpointer = Annotated[
-    Actor, Depends(require_roles(Role.COMMITTEE, Role.QUALITY, Role.INSPECTOR, Role.ADMIN))
-]
-Verifier = Annotated[Actor, Depends(require_roles(Role.QUALITY, Role.INSPECTOR))]
+Reader = Annotated[Actor, Depends(may_read(policy.READS["audit"]))]
+Checkpointer = Annotated[Actor, Depends(may_read(policy.READS["checkpoint"]))]
+Verifier = Annotated[Actor, Depends(may_read(policy.READS["verify"]))]
 TreeSize = Annotated[int, Query(ge=1, le=2**62, description="A tree size (number of leaves).")]
 
 

@@ -1,7 +1,8 @@
 """GET /trajectories/{id}/dossier: the decision dossier, each event with its inclusion proof.
 
-Who may read it: the exam committee, the quality officer and the inspector, every dossier; the
-trajectory's own student and its current coach, their own (404 for any other, as elsewhere).
+Who may read it (`domain.policy.READS["dossier"]`): the trajectory's own student and its coach,
+the committee of its program, the quality officer and the inspector; to anyone else it does not
+exist.
 Assessors' judgments stay sealed until all assigned assessors have judged (R11).
 """
 
@@ -11,25 +12,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ApplicationDep, StateDep, require_roles
+from api.deps import ApplicationDep, StateDep, may_read
 from api.problems import Problem, problems
-from api.routers.paths import TrajectoryId
+from api.routers.trajectories import TrajectoryId
 from api.services.sealer import runtime
-from domain.values import Actor, Role
+from domain import policy
+from domain.values import Actor
 from projections.audit.dossier import DossierError
 from projections.audit.proofs import inclusion_many
 from projections.audit.source import dossier_of
 
 router = APIRouter(tags=["audit"])
 
-Reader = Annotated[
-    Actor,
-    Depends(require_roles(Role.STUDENT, Role.COACH, Role.COMMITTEE, Role.QUALITY, Role.INSPECTOR)),
-]
+DOSSIER = policy.READS["dossier"]
+Reader = Annotated[Actor, Depends(may_read(DOSSIER))]
 
 
 @router.get(
     "/trajectories/{trajectory_id}/dossier",
+    operation_id="get_dossier",
     summary="The decision dossier: the full chain behind the decisions, with proofs",
     responses=problems(401, 403, 404),
 )
@@ -42,10 +43,7 @@ def dossier(
         int | None, Query(ge=1, le=1_000, description="Up to the decision on this attempt.")
     ] = None,
 ) -> dict[str, Any]:
-    trajectory = app.get_trajectory(trajectory_id)
-    own = {Role.STUDENT: trajectory.student_id, Role.COACH: trajectory.coach_id}
-    if actor.role in own and own[actor.role] != actor.person_id:
-        raise Problem(404, "Not found", f"trajectory {trajectory_id} not found", kind="not-found")
+    app.read_access(actor, app.get_trajectory(trajectory_id), DOSSIER.readers)
     audit = runtime(state)
     try:
         built, events = dossier_of(app, audit.store, trajectory_id, attempt)

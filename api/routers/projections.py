@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.deps import ActorDep, StateDep
+from api.deps import StateDep, may_read
 from api.problems import Problem, problems
+from domain import policy
+from domain.values import Actor
 from projections.service import ProjectionService
 
 router = APIRouter(tags=["read models"])
@@ -50,7 +52,9 @@ class ProjectionsReport(BaseModel):
     summary="Each projection's position, the log head, and the lag in events and seconds",
     responses=problems(401),
 )
-def projections(state: StateDep, actor: ActorDep) -> dict[str, Any]:
+def projections(
+    state: StateDep, actor: Annotated[Actor, Depends(may_read(policy.READS["projections"]))]
+) -> dict[str, Any]:
     """Any signed-in user may look; /health reports the same under services.projections."""
     service = state.services.get("projections")
     if not isinstance(service, ProjectionService):

@@ -25,14 +25,18 @@ from typing import Annotated, Any, Literal, cast, get_args
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, BeforeValidator, Field, create_model
 
-from api.deps import StateDep, require_roles
+from api.deps import StateDep, may_read
 from api.problems import Problem, problems
 from api.schemas.common import MAX_INT
-from domain.values import Actor, Phase, Role
+from domain import policy
+from domain.directory import Directory
+from domain.policy import Relation
+from domain.values import Actor, Phase
 from projections import log
 from projections.models.borging import CHECKS, EXCEPTIONS, ITEMS
 from projections.models.calibration import ASSESSORS, PAIRS
 from projections.models.cohorts import MEMBERS
+from projections.models.progress import ASSESSORS as PROGRESS_ASSESSORS
 from projections.models.progress import LIGHTS, OUTCOMES, TRAJECTORIES
 from projections.queries import Page, ReadQueries, Where
 from projections.schema import Table
@@ -222,6 +226,7 @@ class Reading:
     queries: ReadQueries
     position: int
     stale: bool
+    directory: Directory
 
     def page(self, page: Page) -> dict[str, Any]:
         return {
@@ -260,21 +265,17 @@ def reading(name: str) -> Any:
         response.headers["X-Projection-Position"] = str(position)
         if stale:
             response.headers["X-Projection-Stale"] = "true"
-        return Reading(ReadQueries(service.store), position, stale)
+        return Reading(ReadQueries(service.store), position, stale, state.application.directory)
 
     return dependency
 
 
-STAFF_READERS = (Role.COMMITTEE, Role.QUALITY, Role.INSPECTOR, Role.ADMIN)
-ProgressReader = Annotated[
-    Actor, Depends(require_roles(Role.STUDENT, Role.COACH, Role.MENTOR, *STAFF_READERS))
-]
-CohortReader = Annotated[Actor, Depends(require_roles(Role.COACH, Role.MENTOR, *STAFF_READERS))]
-WorkloadReader = Annotated[
-    Actor, Depends(require_roles(Role.COACH, Role.MENTOR, Role.ASSESSOR, *STAFF_READERS))
-]
-CalibrationReader = Annotated[Actor, Depends(require_roles(Role.ASSESSOR, *STAFF_READERS))]
-BorgingReader = Annotated[Actor, Depends(require_roles(*STAFF_READERS))]
+ProgressReader = Annotated[Actor, Depends(may_read(policy.READS["progress"]))]
+CohortReader = Annotated[Actor, Depends(may_read(policy.READS["cohorts"]))]
+MemberReader = Annotated[Actor, Depends(may_read(policy.READS["cohort_members"]))]
+WorkloadReader = Annotated[Actor, Depends(may_read(policy.READS["workload"]))]
+CalibrationReader = Annotated[Actor, Depends(may_read(policy.READS["calibration"]))]
+BorgingReader = Annotated[Actor, Depends(may_read(policy.READS["borging"]))]
 
 ProgressReading = Annotated[Reading, Depends(reading("progress"))]
 CohortReading = Annotated[Reading, Depends(reading("cohorts"))]
@@ -283,16 +284,39 @@ BorgingReading = Annotated[Reading, Depends(reading("borging"))]
 
 READ_PROBLEMS = problems(401, 403, 422)
 
+# Per read model table: how a row names the people related to it, and its program.
+PROGRESS_PEOPLE: dict[Relation | str, str] = {
+    Relation.STUDENT: "student_id = ?",
+    Relation.COACH: "coach_id = ?",
+    Relation.MENTOR: "mentor_id = ?",
+    Relation.ASSESSOR: "trajectory_id IN (SELECT trajectory_id FROM {assessors} "
+    "WHERE assessor_id = ?)",
+    "program": "program_id",
+}
+MEMBER_PEOPLE: dict[Relation | str, str] = {
+    Relation.COACH: "coach_id = ?",
+    Relation.MENTOR: "mentor_id = ?",
+    "program": "program_id",
+}
+ASSESSOR_ROWS: dict[Relation | str, str] = {
+    Relation.ASSESSOR: "assessor_id = ?",
+    "program": "program_id",
+}
+PAIR_ROWS: dict[Relation | str, str] = {
+    Relation.ASSESSOR: "? IN (assessor_a, assessor_b)",
+    "program": "program_id",
+}
+PROGRAM_ROWS: dict[Relation | str, str] = {"program": "program_id"}
 
-def restrict_progress(where: Where, actor: Actor) -> Where:
-    """A student sees their own trajectories; a coach or mentor the ones they coach or mentor."""
-    if actor.role is Role.STUDENT:
-        where.add("student_id = ?", actor.person_id)
-    elif actor.role is Role.COACH:
-        where.add("coach_id = ?", actor.person_id)
-    elif actor.role is Role.MENTOR:
-        where.add("mentor_id = ?", actor.person_id)
-    return where
+
+def scoped(read: Reading, actor: Actor, name: str, columns: dict[Relation | str, str]) -> Where:
+    """A filter that keeps only the rows this caller may see (`domain.policy.row_scope`)."""
+    directory = read.directory
+    scope = policy.row_scope(actor, policy.READS[name], directory)
+    assessors = read.queries.q(PROGRESS_ASSESSORS)
+    return read.queries.where().within(
+        scope, {k: v.replace("{assessors}", assessors) for k, v in columns.items()}
+    )
 
 
 # ---- progress
@@ -317,9 +341,10 @@ def list_progress(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """One row per trajectory, ordered by trajectory id. A student gets only their own rows, a
-    coach or mentor only the trajectories they coach or mentor."""
-    where = restrict_progress(read.queries.where(), actor)
+    """One row per trajectory, ordered by trajectory id: only the trajectories the caller may
+    read (a student their own, a coach or mentor those they coach or mentor, an assessor those
+    they assess, a committee member those of the committee's programs)."""
+    where = scoped(read, actor, "progress", PROGRESS_PEOPLE)
     for column, value in (
         ("program_id", program_id),
         ("program_version", program_version),
@@ -348,7 +373,8 @@ def get_progress(
     """404 when the trajectory does not exist or is not the reader's (a student's own, a
     coach's or mentor's own). A trajectory the read model has not reached yet is waited for
     (bounded), so a 404 means it did not exist when the request came in."""
-    found = read.queries.progress_of(trajectory_id)
+    where = scoped(read, actor, "progress", PROGRESS_PEOPLE).eq("trajectory_id", trajectory_id)
+    found = read.queries.progress_of(trajectory_id, where)
     position, stale = read.position, read.stale
     if found is None:
         service = service_of(state)
@@ -357,18 +383,10 @@ def get_progress(
             position = service.wait_for(
                 "progress", head, min(MAX_WAIT, service.config.read_wait_max)
             )
-            found = read.queries.progress_of(trajectory_id)
-    if found is not None:
-        row = found["trajectory"]
-        visible = (
-            (actor.role is Role.STUDENT and row["student_id"] == actor.person_id)
-            or (actor.role is Role.COACH and row["coach_id"] == actor.person_id)
-            or (actor.role is Role.MENTOR and row["mentor_id"] == actor.person_id)
-            or actor.role in STAFF_READERS
-        )
-        if visible:
-            return {"position": position, "stale": stale, **found}
-    raise Problem(404, "Not found", f"trajectory {trajectory_id} not found", kind="not-found")
+            found = read.queries.progress_of(trajectory_id, where)
+    if found is None:
+        raise policy.not_found("trajectory", trajectory_id)
+    return {"position": position, "stale": stale, **found}
 
 
 # ---- cohorts
@@ -390,8 +408,9 @@ def list_cohorts(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """One summary per program version and cohort, ordered by program, version and cohort."""
-    where = read.queries.where()
+    """One summary per program version and cohort, ordered by program, version and cohort:
+    those of the programs the caller works for."""
+    where = scoped(read, actor, "cohorts", PROGRAM_ROWS)
     where.eq("program_id", program_id).eq("program_version", program_version).eq("cohort", cohort)
     return read.page(read.queries.cohorts(where, limit, offset, inactive_days))
 
@@ -403,7 +422,7 @@ def list_cohorts(
     responses=READ_PROBLEMS,
 )
 def list_cohort_members(
-    actor: CohortReader,
+    actor: MemberReader,
     read: CohortReading,
     program_id: ProgramId = None,
     program_version: ProgramVersion = None,
@@ -421,8 +440,9 @@ def list_cohort_members(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Ordered by program, version, cohort and student."""
-    where = read.queries.where()
+    """Ordered by program, version, cohort and student: only the students the caller coaches or
+    mentors (the committee: of its programs)."""
+    where = scoped(read, actor, "cohort_members", MEMBER_PEOPLE)
     for column, value in (
         ("program_id", program_id),
         ("program_version", program_version),
@@ -455,12 +475,12 @@ def assessor_workload(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Per assessor, attempts still to judge and judged ones still open. An assessor sees only
-    their own row."""
-    if actor.role is Role.ASSESSOR:
-        assessor_id = actor.person_id
-    return read.page(
-        read.queries.workload(program_id, program_version, cohort, assessor_id, limit, offset)
-    )
+    their own row; coaches, mentors and the committee those of their programs."""
+    where = scoped(read, actor, "workload", ASSESSOR_ROWS)
+    where.eq("program_id", program_id).eq("assessor_id", assessor_id)
+    where.eq("program_version", program_version).eq("cohort", cohort)
+    by_cohort = program_version is not None or cohort is not None
+    return read.page(read.queries.workload(where, by_cohort, limit, offset))
 
 
 # ---- calibration
@@ -480,10 +500,10 @@ def calibration_assessors(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Per program and assessor. An assessor sees only their own rows."""
-    if actor.role is Role.ASSESSOR:
-        assessor_id = actor.person_id
-    where = read.queries.where().eq("program_id", program_id).eq("assessor_id", assessor_id)
+    """Per program and assessor. An assessor sees only their own rows; the committee those of
+    its programs."""
+    where = scoped(read, actor, "calibration", ASSESSOR_ROWS)
+    where.eq("program_id", program_id).eq("assessor_id", assessor_id)
     return read.page(read.queries.calibration_assessors(where, limit, offset))
 
 
@@ -509,10 +529,9 @@ def calibration_pairs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Per program and pair (assessor_a < assessor_b). An assessor sees only their own pairs."""
-    if actor.role is Role.ASSESSOR:
-        assessor_id = actor.person_id
-    where = read.queries.where().eq("program_id", program_id)
+    """Per program and pair (assessor_a < assessor_b). An assessor sees only their own pairs;
+    the committee those of its programs."""
+    where = scoped(read, actor, "calibration", PAIR_ROWS).eq("program_id", program_id)
     return read.page(read.queries.calibration_pairs(where, assessor_id, limit, offset))
 
 
@@ -541,8 +560,9 @@ def borging_checks(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Ordered by conclusion time; `from` and `to` bound the conclusion time."""
-    where = read.queries.where()
+    """Ordered by conclusion time; `from` and `to` bound the conclusion time. The committee sees
+    the checklists of its programs."""
+    where = scoped(read, actor, "borging", PROGRAM_ROWS)
     for column, value in (
         ("program_id", program_id),
         ("program_version", program_version),
@@ -575,8 +595,9 @@ def borging_exceptions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """One row per false checklist item, ordered by conclusion time."""
-    where = read.queries.where()
+    """One row per false checklist item, ordered by conclusion time. The committee sees those of
+    its programs."""
+    where = scoped(read, actor, "borging", PROGRAM_ROWS)
     for column, value in (
         ("program_id", program_id),
         ("program_version", program_version),

@@ -1,4 +1,4 @@
-"""Bodies of the trajectory resource: starting one, staff changes, corrections, and its views."""
+"""Views of the trajectory resource: the trajectory as it stands (or stood) and its history."""
 
 from __future__ import annotations
 
@@ -6,81 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-
-from api.schemas.common import MAX_INT, Body, Number, PersonId, Text
-
-
-class TrajectoryStart(Body):
-    """Starts a student's trajectory on a published program version (R3: pinned for good)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "program_id": "bd78b3a1-595c-52a6-8acc-440df303aaad",
-                    "student_id": "student-26",
-                    "cohort": "2026-A",
-                    "coach_id": "coach-1",
-                    "mentor_id": "mentor-1",
-                }
-            ]
-        }
-    )
-
-    program_id: uuid.UUID = Field(description="The program.")
-    program_version: Number | None = Field(
-        None, description="The published version to run under; the latest when left out."
-    )
-    student_id: PersonId
-    cohort: Text = Field(
-        description="The cohort (with the program and student: the id).",
-        max_length=100,
-        examples=["2026-A"],
-    )
-    coach_id: PersonId = Field(description="A coach registered for the program.")
-    mentor_id: PersonId = Field(description="A mentor (SLB) registered for the program.")
-
-
-class CoachReassignment(Body):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"coach_id": "coach-2", "reason": "Coach on leave"}]}
-    )
-
-    coach_id: PersonId = Field(description="A coach registered for the program.")
-    reason: Text = Field(description="Why the coach changes.")
-
-
-class MentorReassignment(Body):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"mentor_id": "mentor-2", "reason": "New class mentor"}]}
-    )
-
-    mentor_id: PersonId = Field(description="A mentor registered for the program.")
-    reason: Text = Field(description="Why the mentor changes.")
-
-
-class CorrectionRecord(Body):
-    """A correction names the event (by version) it corrects and why; nothing is erased (R2)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "corrects_version": 3,
-                    "reason": "Wrong outcome code in the evidence",
-                    "details": {"outcomes": ["LO2"]},
-                }
-            ]
-        }
-    )
-
-    corrects_version: int = Field(ge=1, le=MAX_INT, description="Version of the corrected event.")
-    reason: Text = Field(description="Why the correction is made.")
-    details: dict[str, JsonValue] = Field(
-        default_factory=dict, max_length=100, description="What the corrected values are."
-    )
-
+from pydantic import BaseModel, Field
 
 # ---- views (responses): the shape of domain/views.py:trajectory_view
 

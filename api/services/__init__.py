@@ -1,5 +1,2 @@
-"""Background services started with the API process.
-
-Every module here that defines `build(state: AppState) -> BackgroundService | None` is asked for
-its service at start-up (the embedded projection runner, the audit sealer, ...).
-"""
+"""Background services started with the API process (registered in `api.app.build_services`):
+the embedded projection runner and the audit sealer."""

@@ -8,12 +8,11 @@ beside it or instead of it (docker-compose turns the embedded runner off).
 from __future__ import annotations
 
 from api.state import AppState
-from projections.config import ProjectionConfig
 from projections.service import ProjectionService
 
 
 def build(state: AppState) -> ProjectionService:
-    config = ProjectionConfig.from_settings(state.settings)
+    config = state.settings.projections
     return ProjectionService(
         state.application, config, run_here=state.settings.embedded_projections
     )

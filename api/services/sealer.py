@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from api.state import AppState
-from projections.audit.config import AuditSettings
 from projections.audit.runtime import AuditRuntime, open_runtime
 from projections.audit.sealer import SealerService
 
@@ -21,7 +20,7 @@ def runtime(state: AppState) -> AuditRuntime:
     """The process's audit runtime, opened on first use if the service did not open it."""
     found = state.extras.get(EXTRA)
     if found is None:
-        found = open_runtime(state.application, state.settings, AuditSettings())
+        found = open_runtime(state.application, state.settings.store, state.settings.audit)
         state.extras[EXTRA] = found
     assert isinstance(found, AuditRuntime)
     return found
@@ -50,6 +49,6 @@ class AuditService:
 
 
 def build(state: AppState) -> AuditService:
-    audit = open_runtime(state.application, state.settings, AuditSettings())
+    audit = open_runtime(state.application, state.settings.store, state.settings.audit)
     state.extras[EXTRA] = audit
     return AuditService(audit)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from projections.audit import names
+
 FORMAT = "bewijsketen-dossier/1"
 
 # Which field says why, per event; the first non-empty one is the step's "why".
@@ -67,9 +69,9 @@ def _fully_judged(events: list[DossierEvent]) -> dict[int, bool]:
     assessors: dict[int, set[str]] = {}
     judged: dict[int, set[str]] = {}
     for e in events:
-        if e.kind == "AssessorsAssigned":
+        if e.kind == names.ASSESSORS_ASSIGNED:
             assessors[int(e.data["attempt"])] = set(e.data.get("assessor_ids", []))
-        elif e.kind == "JudgmentSubmitted":
+        elif e.kind == names.JUDGMENT_SUBMITTED:
             who = _who(e.data)
             judged.setdefault(int(e.data["attempt"]), set()).add(who["person_id"] if who else "")
     return {n: bool(a) and judged.get(n, set()) >= a for n, a in assessors.items()}
@@ -79,12 +81,14 @@ def _cut(events: list[DossierEvent], attempt: int | None) -> list[DossierEvent]:
     """Everything up to the decision on `attempt` (all events when it is not decided yet)."""
     if attempt is None:
         return events
-    if not any(e.kind == "HighStakeRequested" and e.data.get("attempt") == attempt for e in events):
+    if not any(
+        e.kind == names.HIGH_STAKE_REQUESTED and e.data.get("attempt") == attempt for e in events
+    ):
         raise DossierError(f"this trajectory has no high-stake attempt {attempt}")
     ratified = [
         e.position
         for e in events
-        if e.kind == "DecisionRatified" and e.data.get("attempt") == attempt
+        if e.kind == names.DECISION_RATIFIED and e.data.get("attempt") == attempt
     ]
     if not ratified:
         return events
@@ -96,7 +100,7 @@ def build_dossier(
 ) -> dict[str, Any]:
     ordered = sorted(events, key=lambda e: e.position)
     trajectory_events = [e for e in ordered if e.aggregate_id == trajectory_id]
-    if not trajectory_events or trajectory_events[0].kind != "Started":
+    if not trajectory_events or trajectory_events[0].kind != names.STARTED:
         raise DossierError(f"no trajectory {trajectory_id} among the events")
     ordered = _cut(ordered, attempt)
     trajectory_events = [e for e in ordered if e.aggregate_id == trajectory_id]
@@ -107,12 +111,12 @@ def build_dossier(
     steps = [_step(e, judged) for e in ordered]
     definition = started.data.get("definition", {})
     version = int(started.data.get("program_version", 0))
-    registered = next((e for e in program_events if e.kind == "Registered"), None)
+    registered = next((e for e in program_events if e.kind == names.PROGRAM_REGISTERED), None)
     published = next(
         (
             e
             for e in program_events
-            if e.kind == "VersionPublished" and e.data.get("number") == version
+            if e.kind == names.VERSION_PUBLISHED and e.data.get("number") == version
         ),
         None,
     )
@@ -148,7 +152,7 @@ def build_dossier(
         "outcomes": _outcomes(definition, trajectory_events, judged),
         "green_light": [
             {
-                "given": e.kind == "GreenLightGiven",
+                "given": e.kind == names.GREEN_LIGHT_GIVEN,
                 "advice": e.data.get("advice"),
                 "rationale": e.data.get("rationale"),
                 "by": _who(e.data),
@@ -156,7 +160,7 @@ def build_dossier(
                 "position": e.position,
             }
             for e in trajectory_events
-            if e.kind in ("GreenLightGiven", "GreenLightWithheld")
+            if e.kind in (names.GREEN_LIGHT_GIVEN, names.GREEN_LIGHT_WITHHELD)
         ],
         "early_route": [
             {
@@ -167,7 +171,7 @@ def build_dossier(
                 "position": e.position,
             }
             for e in trajectory_events
-            if e.kind.startswith("EarlyHighStake")
+            if e.kind in names.EARLY_ROUTE
         ],
         "attempts": _attempts(trajectory_events, judged, attempt),
         "corrections": [
@@ -180,7 +184,7 @@ def build_dossier(
                 "position": e.position,
             }
             for e in trajectory_events
-            if e.kind == "CorrectionRecorded"
+            if e.kind == names.CORRECTION_RECORDED
         ],
     }
 
@@ -191,7 +195,7 @@ def _step(e: DossierEvent, judged: dict[int, bool]) -> dict[str, Any]:
         for k, v in e.data.items()
         if k not in ("actor", "command", "timestamp", "originator_topic")
     }
-    sealed = e.kind == "JudgmentSubmitted" and not judged.get(int(e.data["attempt"]), False)
+    sealed = e.kind == names.JUDGMENT_SUBMITTED and not judged.get(int(e.data["attempt"]), False)
     if sealed:
         data = {k: v for k, v in data.items() if k not in SEALED_FIELDS} | {"sealed": True}
     return {
@@ -227,10 +231,12 @@ def _outcomes(
             "final_levels": [],
             "concluded": [],
         }
-        withdrawn = {e.data.get("evidence_id"): e for e in events if e.kind == "EvidenceWithdrawn"}
+        withdrawn = {
+            e.data.get("evidence_id"): e for e in events if e.kind == names.EVIDENCE_WITHDRAWN
+        }
         for e in events:
             d, who, at = e.data, _who(e.data), e.data.get("timestamp")
-            if e.kind == "BaselineMeasured" and d.get("outcome") == code:
+            if e.kind == names.BASELINE_MEASURED and d.get("outcome") == code:
                 entry["baseline"] = {
                     "level": d.get("level"),
                     "rationale": d.get("rationale"),
@@ -238,7 +244,7 @@ def _outcomes(
                     "at": at,
                     "position": e.position,
                 }
-            elif e.kind == "EvidenceSubmitted" and code in d.get("outcomes", []):
+            elif e.kind == names.EVIDENCE_SUBMITTED and code in d.get("outcomes", []):
                 gone = withdrawn.get(d.get("evidence_id"))
                 entry["evidence"].append(
                     {
@@ -262,7 +268,7 @@ def _outcomes(
                         },
                     }
                 )
-            elif e.kind == "FeedbackGiven" and code in d.get("outcomes", []):
+            elif e.kind == names.FEEDBACK_GIVEN and code in d.get("outcomes", []):
                 entry["feedback"].append(
                     {
                         "feedback_id": d.get("feedback_id"),
@@ -276,7 +282,7 @@ def _outcomes(
                         "position": e.position,
                     }
                 )
-            elif e.kind == "MediumStakeHeld" and code in d.get("levels", {}):
+            elif e.kind == names.MEDIUM_STAKE_HELD and code in d.get("levels", {}):
                 entry["medium_stakes"].append(
                     {
                         "number": d.get("number"),
@@ -287,7 +293,7 @@ def _outcomes(
                         "position": e.position,
                     }
                 )
-            elif e.kind == "JudgmentSubmitted":
+            elif e.kind == names.JUDGMENT_SUBMITTED:
                 visible = judged.get(int(d["attempt"]), False)
                 entry["judgments"].append(
                     {
@@ -300,7 +306,7 @@ def _outcomes(
                         "position": e.position,
                     }
                 )
-            elif e.kind == "FinalLevelsAgreed" and code in d.get("levels", {}):
+            elif e.kind == names.FINAL_LEVELS_AGREED and code in d.get("levels", {}):
                 entry["final_levels"].append(
                     {
                         "attempt": d.get("attempt"),
@@ -311,7 +317,7 @@ def _outcomes(
                         "position": e.position,
                     }
                 )
-            elif e.kind == "AssessmentConcluded" and code in d.get("levels", {}):
+            elif e.kind == names.ASSESSMENT_CONCLUDED and code in d.get("levels", {}):
                 entry["concluded"].append(
                     {
                         "attempt": d.get("attempt"),
@@ -335,7 +341,7 @@ def _attempts(
         number = d.get("attempt")
         if not isinstance(number, int):
             continue
-        if e.kind == "HighStakeRequested":
+        if e.kind == names.HIGH_STAKE_REQUESTED:
             attempts[number] = {
                 "number": number,
                 "early": d.get("early"),
@@ -361,9 +367,9 @@ def _attempts(
         if attempt is None:
             continue
         base = {"by": who, "at": at, "position": e.position}
-        if e.kind == "AssessorsAssigned":
+        if e.kind == names.ASSESSORS_ASSIGNED:
             attempt["assessors"] = {"assessor_ids": d.get("assessor_ids", []), **base}
-        elif e.kind == "JudgmentSubmitted":
+        elif e.kind == names.JUDGMENT_SUBMITTED:
             if judged.get(number, False):
                 attempt["judgments"].append(
                     {
@@ -380,13 +386,13 @@ def _attempts(
                 attempt["judgments"].append(
                     {"assessor_id": who["person_id"] if who else None, "sealed": True, **base}
                 )
-        elif e.kind == "CriterionInterviewHeld":
+        elif e.kind == names.CRITERION_INTERVIEW_HELD:
             attempt["interviews"].append({"notes": d.get("notes"), **base})
-        elif e.kind == "FinalLevelsAgreed":
+        elif e.kind == names.FINAL_LEVELS_AGREED:
             attempt["final_levels"].append(
                 {"levels": d.get("levels"), "rationale": d.get("rationale"), **base}
             )
-        elif e.kind == "AssessmentConcluded":
+        elif e.kind == names.ASSESSMENT_CONCLUDED:
             attempt["conclusions"].append(
                 {
                     "levels": d.get("levels"),
@@ -397,7 +403,7 @@ def _attempts(
                     **base,
                 }
             )
-        elif e.kind == "CommitteeVoteCast":
+        elif e.kind == names.COMMITTEE_VOTE_CAST:
             attempt["votes"].append(
                 {
                     "round": d.get("round"),
@@ -406,10 +412,12 @@ def _attempts(
                     **base,
                 }
             )
-        elif e.kind in ("DecisionRatified", "DecisionReferredBack"):
+        elif e.kind in names.DECISIONS:
             attempt["decisions"].append(
                 {
-                    "decision": "ratified" if e.kind == "DecisionRatified" else "referred_back",
+                    "decision": "ratified"
+                    if e.kind == names.DECISION_RATIFIED
+                    else "referred_back",
                     "round": d.get("round"),
                     "passed": d.get("passed"),
                     "program_version": d.get("program_version"),
@@ -418,7 +426,7 @@ def _attempts(
                     **base,
                 }
             )
-        elif e.kind == "DevelopmentPlanRecorded":
+        elif e.kind == names.DEVELOPMENT_PLAN_RECORDED:
             attempt["development_plan"] = {"plan": d.get("plan"), **base}
     selected = [a for n, a in sorted(attempts.items()) if only is None or n <= only]
     return selected

@@ -7,8 +7,11 @@ bundle's events and compare it byte for byte. Pure: no database, no domain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
+
+from projections.audit import names
 
 ROLES = {
     "student": "student",
@@ -92,98 +95,111 @@ def _list(values: Any) -> str:
     return ", ".join(str(v) for v in values or [])
 
 
+Text = Callable[[dict[str, Any]], str]
+
+# What happened, in Dutch, per event, from the step's plain event data. Keyed by the names of
+# `names.py`; a test holds these tables equal to the aggregates' events.
+PROGRAM_TEXTS: dict[str, Text] = {
+    names.PROGRAM_REGISTERED: lambda d: (
+        f"Leerprogramma {d.get('code')} geregistreerd: {d.get('title')}"
+    ),
+    names.VERSION_PUBLISHED: lambda d: (
+        f"Versie {d.get('number')} van het leerprogramma gepubliceerd"
+    ),
+    names.STAFF_REGISTERED: lambda d: (
+        f"{d.get('person_id')} geregistreerd als {STAFF.get(str(d.get('role')), d.get('role'))}"
+    ),
+    names.STAFF_DEREGISTERED: lambda d: (
+        f"{d.get('person_id')} afgemeld als {STAFF.get(str(d.get('role')), d.get('role'))}"
+    ),
+}
+TRAJECTORY_TEXTS: dict[str, Text] = {
+    names.STARTED: lambda d: (
+        f"Traject gestart op programmaversie {d.get('program_version')}, "
+        f"cohort {d.get('cohort')}, coach {d.get('coach_id')}, "
+        f"studieloopbaanbegeleider {d.get('mentor_id')}"
+    ),
+    names.COACH_REASSIGNED: lambda d: f"Coach gewijzigd: {d.get('coach_id')}",
+    names.MENTOR_REASSIGNED: lambda d: f"Studieloopbaanbegeleider gewijzigd: {d.get('mentor_id')}",
+    names.BASELINE_MEASURED: lambda d: f"0-meting {d.get('outcome')}: {d.get('level')}",
+    names.EVIDENCE_SUBMITTED: lambda d: (
+        f"Leerbewijs {d.get('evidence_id')} "
+        f"({KINDS.get(str(d.get('kind')), d.get('kind'))}) ingediend voor "
+        f"{_list(d.get('outcomes'))}: {d.get('title')}"
+        + (
+            " — gebruik van AI/externe bronnen verklaard"
+            if d.get("ai_use") or d.get("external_sources")
+            else ""
+        )
+    ),
+    names.EVIDENCE_WITHDRAWN: lambda d: f"Leerbewijs {d.get('evidence_id')} ingetrokken",
+    names.FEEDBACK_REQUESTED: lambda d: (
+        f"Feedback gevraagd aan {d.get('requested_from')} "
+        f"({SOURCES.get(str(d.get('source')), d.get('source'))}) op {_list(d.get('outcomes'))}"
+    ),
+    names.FEEDBACK_GIVEN: lambda d: (
+        f"Feedback ({SOURCES.get(str(d.get('source')), d.get('source'))}) "
+        f"van {d.get('giver_id')} op {_list(d.get('outcomes'))}: {d.get('text')}"
+    ),
+    names.PROGRESS_CHECKED: lambda d: (
+        f"Tussenevaluatie: stoplicht {LIGHTS.get(str(d.get('light')), d.get('light'))}"
+    ),
+    names.MEDIUM_STAKE_HELD: lambda d: (
+        f"Medium-stake {d.get('number')} ({d.get('moment')}%): "
+        + ", ".join(f"{k} {v}" for k, v in sorted((d.get("levels") or {}).items()))
+    ),
+    names.GREEN_LIGHT_GIVEN: lambda d: "Groen licht gegeven voor de high-stake",
+    names.GREEN_LIGHT_WITHHELD: lambda d: f"Groen licht onthouden; advies: {d.get('advice')}",
+    names.EARLY_HIGH_STAKE_REQUESTED: lambda d: "Vervroegde high-stake aangevraagd",
+    names.EARLY_HIGH_STAKE_GRANTED: lambda d: "Vervroegde high-stake toegestaan",
+    names.EARLY_HIGH_STAKE_REFUSED: lambda d: "Vervroegde high-stake afgewezen",
+    names.HIGH_STAKE_REQUESTED: lambda d: (
+        f"High-stake poging {d.get('attempt')} aangevraagd met "
+        f"{len(d.get('portfolio') or [])} leerbewijzen en leeswijzer"
+        + (" (vervroegde route)" if d.get("early") else "")
+    ),
+    names.ASSESSORS_ASSIGNED: lambda d: (
+        f"Beoordelaars voor poging {d.get('attempt')}: {_list(d.get('assessor_ids'))}"
+    ),
+    names.JUDGMENT_SUBMITTED: lambda d: (
+        f"Oordeel over poging {d.get('attempt')} ingediend"
+        + (
+            " (verzegeld tot alle beoordelaars hebben geoordeeld)"
+            if d.get("sealed")
+            else f": {VERDICTS.get(str(d.get('verdict')), d.get('verdict'))}"
+        )
+    ),
+    names.CRITERION_INTERVIEW_HELD: lambda d: (
+        f"Criteriumgericht interview (CGI) gehouden voor poging {d.get('attempt')}"
+    ),
+    names.FINAL_LEVELS_AGREED: lambda d: f"Eindniveaus vastgesteld voor poging {d.get('attempt')}",
+    names.ASSESSMENT_CONCLUDED: lambda d: (
+        f"Beoordeling van poging {d.get('attempt')} afgerond: "
+        + ("geslaagd" if d.get("passed") else "niet geslaagd")
+    ),
+    names.COMMITTEE_VOTE_CAST: lambda d: (
+        f"Stem over poging {d.get('attempt')}: {VOTES.get(str(d.get('vote')), d.get('vote'))}"
+    ),
+    names.DECISION_RATIFIED: lambda d: (
+        f"Besluit over poging {d.get('attempt')} bekrachtigd door "
+        "de examencommissie: " + ("geslaagd" if d.get("passed") else "niet geslaagd")
+    ),
+    names.DECISION_REFERRED_BACK: lambda d: (
+        f"Besluit over poging {d.get('attempt')} terugverwezen naar de beoordelaars"
+    ),
+    names.DEVELOPMENT_PLAN_RECORDED: lambda d: (
+        f"Ontwikkelplan vastgelegd na poging {d.get('attempt')}"
+    ),
+    names.CORRECTION_RECORDED: lambda d: f"Correctie op gebeurtenis {d.get('corrects_version')}",
+    names.EXHIBITION_PUBLISHED: lambda d: f"Expositie gepubliceerd: {d.get('title')}",
+}
+
+
 def summary(step: dict[str, Any]) -> str:
     """What happened, in Dutch, from the step's plain event data."""
-    d, kind = step["data"], step["event"]
-    if step["aggregate"] == "Program":
-        return {
-            "Registered": f"Leerprogramma {d.get('code')} geregistreerd: {d.get('title')}",
-            "VersionPublished": f"Versie {d.get('number')} van het leerprogramma gepubliceerd",
-            "StaffRegistered": f"{d.get('person_id')} geregistreerd als "
-            f"{STAFF.get(str(d.get('role')), d.get('role'))}",
-            "StaffDeregistered": f"{d.get('person_id')} afgemeld als "
-            f"{STAFF.get(str(d.get('role')), d.get('role'))}",
-        }.get(kind, kind)
-    texts = {
-        "Started": lambda: (
-            f"Traject gestart op programmaversie {d.get('program_version')}, "
-            f"cohort {d.get('cohort')}, coach {d.get('coach_id')}, "
-            f"studieloopbaanbegeleider {d.get('mentor_id')}"
-        ),
-        "CoachReassigned": lambda: f"Coach gewijzigd: {d.get('coach_id')}",
-        "MentorReassigned": lambda: f"Studieloopbaanbegeleider gewijzigd: {d.get('mentor_id')}",
-        "BaselineMeasured": lambda: f"0-meting {d.get('outcome')}: {d.get('level')}",
-        "EvidenceSubmitted": lambda: (
-            f"Leerbewijs {d.get('evidence_id')} "
-            f"({KINDS.get(str(d.get('kind')), d.get('kind'))}) ingediend voor "
-            f"{_list(d.get('outcomes'))}: {d.get('title')}"
-            + (
-                " — gebruik van AI/externe bronnen verklaard"
-                if d.get("ai_use") or d.get("external_sources")
-                else ""
-            )
-        ),
-        "EvidenceWithdrawn": lambda: f"Leerbewijs {d.get('evidence_id')} ingetrokken",
-        "FeedbackRequested": lambda: (
-            f"Feedback gevraagd aan {d.get('requested_from')} "
-            f"({SOURCES.get(str(d.get('source')), d.get('source'))}) op {_list(d.get('outcomes'))}"
-        ),
-        "FeedbackGiven": lambda: (
-            f"Feedback ({SOURCES.get(str(d.get('source')), d.get('source'))}) "
-            f"van {d.get('giver_id')} op {_list(d.get('outcomes'))}: {d.get('text')}"
-        ),
-        "ProgressChecked": lambda: (
-            f"Tussenevaluatie: stoplicht {LIGHTS.get(str(d.get('light')), d.get('light'))}"
-        ),
-        "MediumStakeHeld": lambda: (
-            f"Medium-stake {d.get('number')} ({d.get('moment')}%): "
-            + ", ".join(f"{k} {v}" for k, v in sorted((d.get("levels") or {}).items()))
-        ),
-        "GreenLightGiven": lambda: "Groen licht gegeven voor de high-stake",
-        "GreenLightWithheld": lambda: f"Groen licht onthouden; advies: {d.get('advice')}",
-        "EarlyHighStakeRequested": lambda: "Vervroegde high-stake aangevraagd",
-        "EarlyHighStakeGranted": lambda: "Vervroegde high-stake toegestaan",
-        "EarlyHighStakeRefused": lambda: "Vervroegde high-stake afgewezen",
-        "HighStakeRequested": lambda: (
-            f"High-stake poging {d.get('attempt')} aangevraagd met "
-            f"{len(d.get('portfolio') or [])} leerbewijzen en leeswijzer"
-            + (" (vervroegde route)" if d.get("early") else "")
-        ),
-        "AssessorsAssigned": lambda: (
-            f"Beoordelaars voor poging {d.get('attempt')}: {_list(d.get('assessor_ids'))}"
-        ),
-        "JudgmentSubmitted": lambda: (
-            f"Oordeel over poging {d.get('attempt')} ingediend"
-            + (
-                " (verzegeld tot alle beoordelaars hebben geoordeeld)"
-                if d.get("sealed")
-                else f": {VERDICTS.get(str(d.get('verdict')), d.get('verdict'))}"
-            )
-        ),
-        "CriterionInterviewHeld": lambda: (
-            f"Criteriumgericht interview (CGI) gehouden voor poging {d.get('attempt')}"
-        ),
-        "FinalLevelsAgreed": lambda: f"Eindniveaus vastgesteld voor poging {d.get('attempt')}",
-        "AssessmentConcluded": lambda: (
-            f"Beoordeling van poging {d.get('attempt')} afgerond: "
-            + ("geslaagd" if d.get("passed") else "niet geslaagd")
-        ),
-        "CommitteeVoteCast": lambda: (
-            f"Stem over poging {d.get('attempt')}: {VOTES.get(str(d.get('vote')), d.get('vote'))}"
-        ),
-        "DecisionRatified": lambda: (
-            f"Besluit over poging {d.get('attempt')} bekrachtigd door "
-            "de examencommissie: " + ("geslaagd" if d.get("passed") else "niet geslaagd")
-        ),
-        "DecisionReferredBack": lambda: (
-            f"Besluit over poging {d.get('attempt')} terugverwezen naar de beoordelaars"
-        ),
-        "DevelopmentPlanRecorded": lambda: f"Ontwikkelplan vastgelegd na poging {d.get('attempt')}",
-        "CorrectionRecorded": lambda: f"Correctie op gebeurtenis {d.get('corrects_version')}",
-        "ExhibitionPublished": lambda: f"Expositie gepubliceerd: {d.get('title')}",
-    }
-    text = texts.get(kind)
-    return text() if text else kind
+    texts = PROGRAM_TEXTS if step["aggregate"] == "Program" else TRAJECTORY_TEXTS
+    text = texts.get(step["event"])
+    return text(step["data"]) if text else str(step["event"])
 
 
 def _timeline(dossier: dict[str, Any]) -> list[str]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from domain.application import Bewijsketen
-from domain.config import Settings
-from projections.audit.config import AuditSettings
+from domain.persistence.config import StoreConfig
+from projections.audit.config import AuditConfig
 from projections.audit.keys import generate_key_file
 from projections.audit.sealer import Sealer
 from projections.audit.store import AuditStore, open_store
@@ -16,8 +16,8 @@ from projections.audit.store import AuditStore, open_store
 
 @dataclass
 class AuditRuntime:
-    settings: Settings
-    audit: AuditSettings
+    settings: StoreConfig
+    audit: AuditConfig
     app: Bewijsketen
     store: AuditStore
     signing_key: Ed25519PrivateKey | None
@@ -32,9 +32,9 @@ class AuditRuntime:
 
 
 def open_runtime(
-    app: Bewijsketen, settings: Settings, audit: AuditSettings | None = None
+    app: Bewijsketen, settings: StoreConfig, audit: AuditConfig | None = None
 ) -> AuditRuntime:
-    audit = audit or AuditSettings()
+    audit = audit or AuditConfig()
     store = open_store(settings)
     try:
         key = audit.signing_key(settings.data_dir)

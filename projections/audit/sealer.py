@@ -20,7 +20,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from projections.audit import checkpoint as checkpoints
 from projections.audit.checkpoint import Checkpoint
-from projections.audit.config import AuditSettings
+from projections.audit.config import AuditConfig
 from projections.audit.keys import key_id
 from projections.audit.leaf import aggregate_id_bytes, encode_leaf
 from projections.audit.merkle import leaf_hash
@@ -43,7 +43,7 @@ class Sealer:
         self,
         recorder: ApplicationRecorder,
         store: AuditStore,
-        settings: AuditSettings,
+        settings: AuditConfig,
         signing_key: Ed25519PrivateKey | None,
     ) -> None:
         self.recorder = recorder

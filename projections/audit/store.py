@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from domain.config import Settings
+from domain.persistence.config import StoreConfig
 from projections.audit.checkpoint import Checkpoint
 from projections.audit.leaf import StoredRow, aggregate_id_bytes
 from projections.audit.merkle import Block, Frontier, root_of
@@ -529,7 +529,7 @@ class SQLiteAuditStore(AuditStore):
         """Nothing is held open between operations."""
 
 
-def open_store(settings: Settings) -> AuditStore:
+def open_store(settings: StoreConfig) -> AuditStore:
     """The audit store beside the event store the settings select; creates its tables."""
     store: AuditStore
     if settings.database_url:

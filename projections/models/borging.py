@@ -15,6 +15,7 @@ from typing import Any
 
 from domain import rules
 from domain.program import ProgramDefinition
+from domain.values import Decision
 from projections import codec
 from projections.engine import ReadModel, Row, Rows
 from projections.schema import Column, Table
@@ -26,7 +27,8 @@ MIN_FEEDBACK_GIVERS = 2
 ITEMS: dict[str, str] = {
     "min_assessors": "at least the program's minimum number of distinct assessors, none of them "
     "the student (R10)",
-    "independence": "at least one assessor is not the student's coach at the conclusion (R10)",
+    "independence": "at least one assessor is not the student's coach when the assessors are "
+    "assigned (R10)",
     "min_evidence": "the portfolio holds the minimum number of evidence items per outcome (R9)",
     "evidence_variety": f"the portfolio holds at least {MIN_EVIDENCE_KINDS} kinds of evidence",
     "feedback_givers": f"every outcome had feedback from at least {MIN_FEEDBACK_GIVERS} different "
@@ -95,20 +97,19 @@ def checklist(
     settings = definition.settings
     found: dict[str, tuple[bool, dict[str, Any], str]] = {}
 
+    # R10 as the domain checks it, with the coach at the moment the assessors were assigned.
     assessors = attempt.assessors
-    distinct = len(set(assessors))
-    ok = distinct >= settings.min_assessors and distinct == len(assessors)
-    ok = ok and state.student_id not in assessors
+    coach = attempt.assigned_coach or ""
+    problems = rules.assessor_panel_problems(assessors, state.student_id, coach, settings)
+    panel = [p.message for p in problems if p.check in ("distinct", "minimum", "student")]
     found["min_assessors"] = (
-        ok,
+        not panel,
         {"assessors": list(assessors), "required": settings.min_assessors},
-        f"{distinct} distinct assessor(s), {settings.min_assessors} required",
+        "; ".join(panel),
     )
-
-    coach = conclusion["coach_id"]
-    ok = not settings.assessor_independence or any(a != coach for a in assessors)
+    independence = [p.message for p in problems if p.check == "independence"]
     found["independence"] = (
-        ok,
+        not independence,
         {"coach_id": coach, "assessors": list(assessors), "policy": settings.assessor_independence},
         f"every assessor is the coach {coach}",
     )
@@ -146,8 +147,9 @@ def checklist(
     )
 
     declared = [e for e in attempt.portfolio if e in state.evidence and state.evidence[e][2]]
+    unexplained = rules.unexplained_ai_use(declared, attempt.ai_explanation)
     found["ai_use_explained"] = (
-        not declared or attempt.ai_explanation,
+        not unexplained,
         {"declared": declared, "explained": attempt.ai_explanation},
         "the reading guide does not explain AI or external use in " + ", ".join(declared),
     )
@@ -174,9 +176,8 @@ def checklist(
         )
     else:
         ratify, refer = committee["ratify"], committee["refer_back"]
-        ok = (
-            ratify + refer >= quorum
-            and rules.quorum_decision(ratify, refer, quorum) == (committee["outcome"])
+        ok = ratify + refer >= quorum and rules.quorum_decision(ratify, refer, quorum) == Decision(
+            committee["outcome"]
         )
         found["quorum"] = (
             ok,

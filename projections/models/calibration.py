@@ -136,9 +136,10 @@ class Calibration(ReadModel):
         for attempt in state.attempts:
             for assessor in attempt.judgments:
                 _add(assessors, (pid, assessor), (1, 0, 0, 0, 0, 0, 0))
-            if not attempt.all_judged:
+            facts = attempt.facts()
+            if not facts.all_judged:
                 continue
-            cgi = int(bool(rules.interview_reasons(attempt.summaries(), definition)))
+            cgi = int(bool(rules.interview_reasons(facts, definition)))
             judged = sorted(attempt.judgments)
             for assessor in judged:
                 _add(assessors, (pid, assessor), (0, 1, 0, 0, 0, 0, cgi))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.program import ProgramDefinition
+from domain.values import Decision
 from projections.engine import Contributions, ReadModel, Row, Rows
 from projections.schema import Column, Table
 from projections.state import TrajectoryState
@@ -161,7 +162,7 @@ class Cohorts(ReadModel):
         assignments: list[Row] = []
         for a in state.attempts:
             for assessor in a.assessors:
-                if a.decision == "ratified":
+                if a.decision == Decision.RATIFIED.value:
                     status = "decided"
                 elif assessor in a.judgments:
                     status = "judged"
@@ -193,7 +194,7 @@ class Cohorts(ReadModel):
         cohort_workload: dict[tuple[Any, ...], tuple[int, ...]] = {}
         assessor_workload: dict[tuple[Any, ...], tuple[int, ...]] = {}
         for a in state.attempts:
-            if a.decision == "ratified":
+            if a.decision == Decision.RATIFIED.value:
                 continue
             for assessor in a.assessors:
                 load = (0, 1) if assessor in a.judgments else (1, 0)

@@ -8,11 +8,12 @@ outcome the latest level, evidence and feedback counts; and the traffic-light hi
 from __future__ import annotations
 
 from dataclasses import fields
+from enum import Enum
 from typing import Any
 
 from domain import rules
 from domain.program import ProgramDefinition
-from domain.values import FeedbackSource
+from domain.values import Decision, FeedbackSource
 from projections import codec
 from projections.engine import ReadModel, Row, Rows
 from projections.schema import Column, Table
@@ -100,6 +101,19 @@ LIGHTS = Table(
 )
 
 
+ASSESSORS = Table(
+    "progress_assessors",
+    "rows",
+    (
+        Column("trajectory_id", "uuid"),
+        Column("assessor_id", "text", doc="an assessor assigned to one of its attempts"),
+    ),
+    key=("trajectory_id", "assessor_id"),
+    indexes=(("assessor_id", "trajectory_id"),),
+    doc="who assesses which trajectory: the assessors may read its progress",
+)
+
+
 def latest_levels(state: TrajectoryState) -> dict[str, tuple[str, str]]:
     """Per outcome, the most recent level and where it was set."""
     found: dict[str, tuple[str, str]] = {
@@ -110,7 +124,10 @@ def latest_levels(state: TrajectoryState) -> dict[str, tuple[str, str]]:
         found.update({code: (level, source) for code, level in state.latest_levels.items()})
     for attempt in state.attempts:
         conclusion = attempt.conclusion
-        referred = attempt.committee is not None and attempt.committee["outcome"] == "referred_back"
+        referred = (
+            attempt.committee is not None
+            and attempt.committee["outcome"] == Decision.REFERRED_BACK.value
+        )
         if conclusion is not None and not referred:
             source = f"high_stake_{attempt.number}"
             found.update({code: (level, source) for code, level in conclusion["levels"].items()})
@@ -123,6 +140,9 @@ FACT_FIELDS = tuple(f.name for f in fields(rules.ProgressFacts))
 def facts_dict(facts: rules.ProgressFacts) -> dict[str, Any]:
     # dataclasses.asdict deep-copies recursively, which costs more than the rest of the row.
     out = {name: getattr(facts, name) for name in FACT_FIELDS}
+    for name, value in out.items():
+        if isinstance(value, Enum):
+            out[name] = value.value
     out["evidence_per_outcome"] = dict(facts.evidence_per_outcome)
     out["latest_levels"] = dict(facts.latest_levels)
     return out
@@ -130,7 +150,7 @@ def facts_dict(facts: rules.ProgressFacts) -> dict[str, Any]:
 
 class Progress(ReadModel):
     name = "progress"
-    tables = (TRAJECTORIES, OUTCOMES, LIGHTS)
+    tables = (TRAJECTORIES, OUTCOMES, LIGHTS, ASSESSORS)
 
     def rows(self, state: TrajectoryState, definition: ProgramDefinition) -> Rows:
         facts, step = state.progress(definition)
@@ -186,4 +206,12 @@ class Progress(ReadModel):
         lights: list[Row] = [
             (tid, seq, light, by, at) for seq, (light, by, at) in enumerate(state.lights, start=1)
         ]
-        return {TRAJECTORIES.name: [trajectory], OUTCOMES.name: outcomes, LIGHTS.name: lights}
+        assessors: list[Row] = [
+            (tid, a) for a in sorted({a for attempt in state.attempts for a in attempt.assessors})
+        ]
+        return {
+            TRAJECTORIES.name: [trajectory],
+            OUTCOMES.name: outcomes,
+            LIGHTS.name: lights,
+            ASSESSORS.name: assessors,
+        }

@@ -72,6 +72,10 @@ ENUMS: tuple[type[Enum], ...] = (
     values.Verdict,
     values.Vote,
     values.Phase,
+    values.GreenLight,
+    values.EarlyRoute,
+    values.Decision,
+    values.Result,
 )
 
 

@@ -12,14 +12,14 @@ from contextlib import contextmanager
 
 import psycopg
 
-from domain.config import Settings
+from domain.persistence.config import StoreConfig
 
 # Any fixed 64-bit number: the advisory lock every process takes while it starts.
 STARTUP_LOCK = 0x62776B5F73747274
 
 
 @contextmanager
-def startup_lock(settings: Settings) -> Iterator[None]:
+def startup_lock(settings: StoreConfig) -> Iterator[None]:
     if not settings.uses_postgres:
         yield
         return

@@ -1,31 +1,26 @@
-"""Settings from the environment (or `.env`) and the event-store environment they imply."""
+"""Where and how the event store is kept, and the event-store environment that implies.
+
+Plain values: the one settings class of a process (`api.settings.Settings`) reads them from the
+environment; tests and benchmarks build them directly.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BEWIJSKETEN_", env_file=".env", extra="ignore")
-
-    data_dir: Path = Field(Path("./var"), description="Where the embedded SQLite store lives.")
-    database_url: str | None = Field(
-        None, description="postgresql://user:pass@host:port/db; when set, PostgreSQL is used."
-    )
-    database_schema: str | None = Field(
-        None, description="PostgreSQL schema of the event store (must exist); default public."
-    )
-    threads: int = Field(16, ge=1, description="Worker threads; the PostgreSQL pool matches it.")
-    connect_timeout: int = Field(5, ge=1)
-    command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
-    snapshot_interval: int = Field(50, ge=2)
-    aggregate_cache: int = Field(
-        1000, ge=0, description="Aggregates kept in memory between commands (see command_cache)."
-    )
+@dataclass(frozen=True)
+class StoreConfig:
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    database_schema: str | None = None
+    threads: int = 16
+    connect_timeout: int = 5
+    command_retries: int = 8
+    snapshot_interval: int = 50
+    aggregate_cache: int = 1000
 
     @property
     def uses_postgres(self) -> bool:
@@ -48,7 +43,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database URL scheme: {url.scheme!r}")
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "domain.pg_recorder:LeanPostgresApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": (
+                "domain.persistence.recorder:LeanPostgresApplicationRecorder"
+            ),
             "POSTGRES_DBNAME": url.path.lstrip("/") or "bewijsketen",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
