@@ -166,6 +166,8 @@ Sha256 = Annotated[
         examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
     ),
 ]
+
+
 def _keys_by_name(schema: dict[str, Any]) -> None:
     """Maps with constrained keys, at any depth: document the key pattern as `propertyNames`
     and the values as `additionalProperties` (JSON Schema's `patternProperties`, which pydantic
