@@ -321,7 +321,11 @@ class Bewijsketen(Application[uuid.UUID]):
         )
 
     def _save(self, aggregate: RecordedAggregate) -> int | None:
+        followed = isinstance(aggregate, Program) or aggregate.version == 1
         recordings = self.save(aggregate)
+        if followed:
+            # The directory follows programs and the start of trajectories: see it at once.
+            self.directory.stale()
         return recordings[-1].notification.id if recordings else None
 
     # ---- loading

@@ -6,11 +6,17 @@ the Program events and the Started events of trajectories; before it answers it 
 appended since it last looked (one query for the head, one range scan from its own position), so
 an answer is as fresh as the store. Everything it holds is public within the school: program
 definitions, staff registrations, and which (pseudonymous) student follows which program.
+
+What this process writes itself is seen at once (the application marks the directory stale);
+what other processes write is seen within `max_age` seconds (0.5 by default): a staff change
+made elsewhere takes effect that much later, as a revoked token does after the token cache.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -31,16 +37,25 @@ TOPICS = (
 
 
 class Directory:
-    def __init__(self, recorder: Any, mapper: Mapper[Any]) -> None:
+    def __init__(self, recorder: Any, mapper: Mapper[Any], max_age: float = 0.5) -> None:
         self._recorder = recorder
         self._mapper = mapper
+        self.max_age = max_age
+        self._checked_at = -math.inf
         self._programs: dict[uuid.UUID, Program] = {}
         self._students: dict[uuid.UUID, set[str]] = {}
         self._position = 0
         self._lock = threading.Lock()
 
+    def stale(self) -> None:
+        """Something the directory follows was written here: look again before answering."""
+        self._checked_at = -math.inf
+
     def catch_up(self) -> None:
+        if time.monotonic() - self._checked_at < self.max_age:
+            return
         with self._lock:
+            checked_at = time.monotonic()
             head = self._recorder.max_notification_id() or 0
             while self._position < head:
                 found = self._recorder.select_notifications(
@@ -52,6 +67,7 @@ class Directory:
                     self._position = head
                 else:
                     self._position = found[-1].id
+            self._checked_at = checked_at
 
     def _apply(self, event: Any) -> None:
         if isinstance(event, Trajectory.Started):

@@ -417,12 +417,48 @@ def allow_by(field: str, by_value: Mapping[Any, Collection[Relation]]) -> Access
     return Access(union, field, variants)
 
 
-@dataclass(frozen=True)
 class Permission:
-    """The outcome of authorising a command: allowed, and whether the caller may also read."""
+    """An allowed command, and (asked only when it matters: a refusal by the rules) whether the
+    caller may also read its target."""
 
-    relations: frozenset[Relation]
-    reader: bool
+    def __init__(
+        self,
+        actor: Actor,
+        program_id: uuid.UUID | None,
+        subject: Subject | None,
+        directory: Directory,
+        readers: frozenset[Relation],
+    ) -> None:
+        self._ask = (actor, program_id, subject, directory)
+        self._readers = readers
+        self._reader: bool | None = None
+
+    @property
+    def reader(self) -> bool:
+        if self._reader is None:
+            self._reader = any_holds(self._readers, *self._ask)
+        return self._reader
+
+
+def any_holds(
+    relations: frozenset[Relation],
+    actor: Actor,
+    program_id: uuid.UUID | None,
+    subject: Subject | None,
+    directory: Directory,
+) -> bool:
+    """Whether the actor stands in one of these relations; the cheap ones (read off the
+    trajectory) are looked at before those that need the program's staff."""
+    candidates = sorted(
+        (r for r in relations if actor.role in r.roles), key=lambda r: r in PROGRAM_LEVEL
+    )
+    return any(holds(r, actor, program_id, subject, directory) for r in candidates)
+
+
+# Relations decided by the program's staff registry or students, not by the trajectory alone.
+PROGRAM_LEVEL = frozenset(
+    {Relation.COMMITTEE, Relation.PROGRAM_COACH, Relation.PROGRAM_STAFF, Relation.PEER}
+)
 
 
 def authorize(
@@ -437,11 +473,11 @@ def authorize(
 ) -> Permission:
     """Allows the command, or refuses it: 403 naming the rule for a caller who may read the
     target, NotFound (exactly as for a target that does not exist) for everyone else."""
-    found = relations_of(actor, program_id, subject, directory)
-    reader = bool(found & readers)
-    if found & issuers:
-        return Permission(found, reader)
-    if reader:
+    pid = _uuid(program_id)
+    permission = Permission(actor, pid, subject, directory, readers)
+    if any_holds(issuers, actor, pid, subject, directory):
+        return permission
+    if permission.reader:
         who = "; ".join(r.description for r in Relation if r in issuers)
         raise NotPermitted(rule, f"this is done by {who}")
     raise not_found(*target)

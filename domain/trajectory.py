@@ -437,24 +437,37 @@ class Trajectory(RecordedAggregate):
             mentor_id=cmd.mentor_id,
         )
 
+    def _reassign(self, role: StaffRole, person: str, reason: str, program: Program) -> None:
+        """The coach or the mentor changes: one registered in that role for the program, never
+        the student; the former one keeps reading the trajectory as it stood in their term."""
+        self._open()
+        _require_text("R1", reason, "the reason for reassigning")
+        rule = "R7" if role is StaffRole.COACH else "R1"
+        if not program.is_staff(person, role):
+            raise RuleViolation(rule, f"{person} is not registered as {role.value}")
+        if person == self.student_id:
+            raise RuleViolation("R10", f"a student cannot be their own {role.value}")
+        if person == getattr(self, f"{role.value}_id"):
+            raise RuleViolation("R1", f"{person} is already the {role.value}")
+        if role is StaffRole.COACH:
+            self.trigger_event(self.CoachReassigned, coach_id=person, reason=reason)
+        else:
+            self.trigger_event(self.MentorReassigned, mentor_id=person, reason=reason)
+
+    def _end_term(self, role: StaffRole) -> None:
+        former = self.former.setdefault(role.value, {})
+        former[getattr(self, f"{role.value}_id")] = self.version
+
     @handles(c.ReassignCoach)
     def reassign_coach(self, cmd: c.ReassignCoach, program: Program) -> None:
-        self._open()
-        _require_text("R1", cmd.reason, "the reason for reassigning")
-        if not program.is_staff(cmd.coach_id, StaffRole.COACH):
-            raise RuleViolation("R7", f"{cmd.coach_id} is not registered as coach")
-        if cmd.coach_id == self.student_id:
-            raise RuleViolation("R10", "a student cannot coach themselves")
-        if cmd.coach_id == self.coach_id:
-            raise RuleViolation("R1", f"{cmd.coach_id} is already the coach")
-        self.trigger_event(self.CoachReassigned, coach_id=cmd.coach_id, reason=cmd.reason)
+        self._reassign(StaffRole.COACH, cmd.coach_id, cmd.reason, program)
 
     class CoachReassigned(Event):
         coach_id: str
         reason: str
 
         def apply(self, t: Trajectory) -> None:
-            t.former.setdefault(StaffRole.COACH.value, {})[t.coach_id] = t.version
+            t._end_term(StaffRole.COACH)
             t.coach_id = self.coach_id
 
         def summary(self) -> str:
@@ -462,22 +475,14 @@ class Trajectory(RecordedAggregate):
 
     @handles(c.ReassignMentor)
     def reassign_mentor(self, cmd: c.ReassignMentor, program: Program) -> None:
-        self._open()
-        _require_text("R1", cmd.reason, "the reason for reassigning")
-        if not program.is_staff(cmd.mentor_id, StaffRole.MENTOR):
-            raise RuleViolation("R1", f"{cmd.mentor_id} is not registered as mentor")
-        if cmd.mentor_id == self.student_id:
-            raise RuleViolation("R10", "a student cannot mentor themselves")
-        if cmd.mentor_id == self.mentor_id:
-            raise RuleViolation("R1", f"{cmd.mentor_id} is already the mentor")
-        self.trigger_event(self.MentorReassigned, mentor_id=cmd.mentor_id, reason=cmd.reason)
+        self._reassign(StaffRole.MENTOR, cmd.mentor_id, cmd.reason, program)
 
     class MentorReassigned(Event):
         mentor_id: str
         reason: str
 
         def apply(self, t: Trajectory) -> None:
-            t.former.setdefault(StaffRole.MENTOR.value, {})[t.mentor_id] = t.version
+            t._end_term(StaffRole.MENTOR)
             t.mentor_id = self.mentor_id
 
         def summary(self) -> str:
