@@ -16,6 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
 from api import routers, services
+from api.limits import BodyLimits
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
 from api.settings import ApiSettings
@@ -109,6 +110,9 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+    )
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, max_depth=settings.max_body_depth
     )
     install_problem_handlers(app)
     for router in discover_routers():

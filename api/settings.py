@@ -37,3 +37,9 @@ class ApiSettings(Settings):
     token_cache_seconds: float = Field(
         10.0, ge=0, description="How long a checked token is trusted before it is looked up again."
     )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest request body accepted, in bytes (413 above)."
+    )
+    max_body_depth: int = Field(
+        32, ge=1, description="Deepest nesting of arrays and objects in a JSON body (422 above)."
+    )
