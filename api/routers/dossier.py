@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import ApplicationDep, StateDep, require_roles
 from api.problems import Problem, problems
 from api.routers.paths import TrajectoryId
 from api.services.sealer import runtime
 from domain.values import Actor, Role
+from projections.audit.deep_json import dumps
 from projections.audit.dossier import DossierError
 from projections.audit.proofs import inclusion_many
 from projections.audit.source import dossier_of
@@ -31,6 +32,7 @@ Reader = Annotated[
 @router.get(
     "/trajectories/{trajectory_id}/dossier",
     summary="The decision dossier: the full chain behind the decisions, with proofs",
+    response_model=dict[str, Any],
     responses=problems(401, 403, 404),
 )
 def dossier(
@@ -41,7 +43,7 @@ def dossier(
     attempt: Annotated[
         int | None, Query(ge=1, le=1_000, description="Up to the decision on this attempt.")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     trajectory = app.get_trajectory(trajectory_id)
     own = {Role.STUDENT: trajectory.student_id, Role.COACH: trajectory.coach_id}
     if actor.role in own and own[actor.role] != actor.person_id:
@@ -64,4 +66,6 @@ def dossier(
         "unproven_positions": [s["position"] for s in built["steps"] if s["proof"] is None],
         "how_to_verify": "docs/audit.md: leaf hash, inclusion path, signed checkpoint note",
     }
-    return built
+    # Encoded here, not by FastAPI, whose encoder refuses values nested as deeply as the events
+    # the domain accepted (a correction's free-form details).
+    return Response(dumps(built).encode(), media_type="application/json")
