@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_string = json.encoder.encode_basestring
 
 
 def dumps(value: Any, sort_keys: bool = False) -> str:
