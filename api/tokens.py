@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from domain.config import Settings
+from domain.files import private_file
 from domain.values import Actor, Role
 
 TOKEN_PREFIX = "bwk_"
@@ -132,9 +133,8 @@ class TokenStore:
                 open=True,
             )
         else:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._sqlite = sqlite3.connect(
-                settings.data_dir / "tokens.sqlite",
+                private_file(settings.data_dir / "tokens.sqlite"),
                 timeout=30,
                 check_same_thread=False,
                 isolation_level=None,

@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.files import private_file
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BEWIJSKETEN_", env_file=".env", extra="ignore")
@@ -37,7 +39,7 @@ class Settings(BaseSettings):
 
     def event_store_env(self) -> dict[str, str]:
         if not self.database_url:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_file(self.sqlite_path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),

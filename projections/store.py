@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -23,6 +24,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from domain.files import PRIVATE_FILE, private_file
 from projections.config import ProjectionConfig
 from projections.schema import Table, create_index_sql, create_table_sql
 
@@ -523,7 +525,7 @@ class SQLiteReadStore(ReadStore):
     def __init__(self, config: ProjectionConfig) -> None:
         super().__init__(config)
         self.path = config.read_path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -609,7 +611,8 @@ class SQLiteReadStore(ReadStore):
     @contextlib.contextmanager
     def rebuild_lock(self) -> Iterator[None]:
         lock_path = Path(f"{self.path}.rebuild.lock")
-        with open(lock_path, "w") as handle:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        with os.fdopen(fd, "w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -25,6 +25,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from domain.config import Settings
+from domain.files import private_file
 from projections.audit.checkpoint import Checkpoint
 from projections.audit.leaf import StoredRow, aggregate_id_bytes
 from projections.audit.merkle import Block, Frontier, root_of
@@ -539,8 +540,7 @@ def open_store(settings: Settings) -> AuditStore:
             connect_timeout=settings.connect_timeout,
         )
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = SQLiteAuditStore(str(settings.sqlite_path))
+        store = SQLiteAuditStore(str(private_file(settings.sqlite_path)))
     store.create_tables()
     return store
 
