@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections import codec
+from projections.escape import unescape_json
 from projections.models.borging import CHECKS, EXCEPTIONS
 from projections.models.calibration import ASSESSORS, PAIRS
 from projections.models.cohorts import ASSESSOR_WORKLOAD, COHORT_WORKLOAD, COUNTS, MEMBERS
@@ -79,8 +80,10 @@ class Page:
 def decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     """JSON columns come back as text from SQLite; parse them like PostgreSQL's jsonb."""
     for column in table.columns:
-        if column.type == "json" and isinstance(row.get(column.name), str):
-            row[column.name] = codec.loads(row[column.name])
+        if column.type == "json":
+            value = row.get(column.name)
+            parsed = codec.loads(value) if isinstance(value, str) else value
+            row[column.name] = unescape_json(parsed)
     return row
 
 
