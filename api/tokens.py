@@ -128,8 +128,9 @@ class TokenStore:
                 min_size=1,
                 max_size=4,
                 kwargs={"autocommit": True, "connect_timeout": settings.connect_timeout},
-                timeout=float(settings.connect_timeout),
                 name="bewijsketen-tokens",
+                timeout=settings.pool_timeout,
+                reconnect_timeout=settings.reconnect_timeout,
                 open=True,
             )
         else:

@@ -22,7 +22,21 @@ class Settings(BaseSettings):
         None, description="PostgreSQL schema of the event store (must exist); default public."
     )
     threads: int = Field(16, ge=1, description="Worker threads; the PostgreSQL pool matches it.")
-    connect_timeout: int = Field(5, ge=1)
+    connect_timeout: int = Field(
+        5, ge=1, description="Seconds to wait for a new database connection (libpq: at least 2)."
+    )
+    pool_timeout: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds a request waits for a pooled database connection; then it answers "
+        "503 (the database is unreachable or every connection is busy).",
+    )
+    reconnect_timeout: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a connection pool retries a lost connection before it gives up and "
+        "connects anew on the next request: keeps recovery after an outage short.",
+    )
     command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
     snapshot_interval: int = Field(50, ge=2)
     aggregate_cache: int = Field(
@@ -49,7 +63,7 @@ class Settings(BaseSettings):
         if url.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"unsupported database URL scheme: {url.scheme!r}")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "domain.pg_recorder:Factory",
             "APPLICATION_RECORDER_TOPIC": "domain.pg_recorder:LeanPostgresApplicationRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "bewijsketen",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
@@ -60,6 +74,8 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(min(2, self.threads)),
             "POSTGRES_MAX_OVERFLOW": str(max(0, self.threads - 2)),
             "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+            "POSTGRES_POOL_TIMEOUT": str(self.pool_timeout),
+            "POSTGRES_RECONNECT_TIMEOUT": str(self.reconnect_timeout),
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema

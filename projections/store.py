@@ -430,9 +430,14 @@ class PostgresReadStore(ReadStore):
                     self.url,
                     min_size=1,
                     max_size=max(2, self.config.store.threads),
-                    kwargs={"autocommit": True, "application_name": APPLICATION_NAME},
-                    timeout=self.config.store.connect_timeout,
+                    kwargs={
+                        "autocommit": True,
+                        "application_name": APPLICATION_NAME,
+                        "connect_timeout": self.config.store.connect_timeout,
+                    },
                     open=True,
+                    timeout=self.config.store.pool_timeout,
+                    reconnect_timeout=self.config.store.reconnect_timeout,
                 )
             return self._pool
 

@@ -327,6 +327,8 @@ class PostgresAuditStore(AuditStore):
         schema: str | None = None,
         pool_size: int = 4,
         connect_timeout: int = 5,
+        pool_timeout: float = 1.0,
+        reconnect_timeout: float = 2.0,
     ) -> None:
         self.schema = schema or "public"
         super().__init__()
@@ -337,6 +339,8 @@ class PostgresAuditStore(AuditStore):
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
             open=True,
             name="bewijsketen-audit",
+            timeout=pool_timeout,
+            reconnect_timeout=reconnect_timeout,
         )
 
     def quote_table(self, name: str) -> str:
@@ -538,6 +542,8 @@ def open_store(settings: Settings) -> AuditStore:
             settings.database_url,
             settings.database_schema,
             connect_timeout=settings.connect_timeout,
+            pool_timeout=settings.pool_timeout,
+            reconnect_timeout=settings.reconnect_timeout,
         )
     else:
         store = SQLiteAuditStore(str(private_file(settings.sqlite_path)))
