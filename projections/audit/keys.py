@@ -16,7 +16,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from domain.files import OPEN_TO_OTHERS, private_dir
+# Permission bits for group and others: a signing key must have none of them.
+OPEN_TO_OTHERS = 0o077
 
 
 class SigningKeyError(Exception):
@@ -82,6 +83,9 @@ def generate_key_file(path: Path, *, force: bool = False) -> Ed25519PrivateKey:
     """Writes a new key readable by its owner only; refuses to replace a key unless forced."""
     if path.exists() and not force:
         raise SigningKeyError(f"{path} exists; replacing the key breaks every later verification")
+    # Imported here: the offline verifier uses this module and must run without the domain.
+    from domain.files import private_dir
+
     private_dir(path.parent)
     key = Ed25519PrivateKey.generate()
     tmp = path.with_suffix(path.suffix + ".tmp")
