@@ -13,6 +13,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 
+from api.limits import BodyLimits
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
 from api.routers import ROUTERS
@@ -92,6 +93,9 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+    )
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, max_depth=settings.max_body_depth
     )
     install_problem_handlers(app)
     for router in ROUTERS:

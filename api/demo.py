@@ -10,6 +10,7 @@ from rich.console import Console
 
 from api.state import AppState
 from api.tokens import TokenStore
+from domain.persistence.files import write_private
 from domain.values import Role
 
 console = Console()
@@ -29,11 +30,8 @@ def ensure_demo(state: AppState) -> dict[Role, str]:
     path = _personas_path(state)
     if not state.application.recorder.max_notification_id():
         summary = seed_with_progress(state.application, state.settings, DEMO_STUDENTS, DEMO_SEED)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps({role.value: person for role, person in summary.personas.items()}),
-            encoding="utf-8",
-        )
+        personas = {role.value: person for role, person in summary.personas.items()}
+        write_private(path, json.dumps(personas).encode("utf-8"))
         console.print(
             f"Seeded the demo: {len(summary.trajectories)} trajectories, "
             f"{summary.events} events; program {summary.program_id}"

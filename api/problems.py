@@ -25,11 +25,15 @@ from domain.errors import (
     RuleViolation,
     VersionMismatch,
 )
+from domain.persistence.outage import UNAVAILABLE, is_unavailable
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://bewijsketen.nl/problems/"
 
 log = logging.getLogger("bewijsketen.api")
+
+# Seconds a client is asked to wait before it tries again while the database is unreachable.
+RETRY_AFTER_SECONDS = 1
 
 
 class Problem(Exception):
@@ -114,6 +118,27 @@ def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
     return problem_response(500, "Internal error", "", instance, "internal")
 
 
+def unavailable_problem(request: Request, exc: BaseException) -> JSONResponse:
+    """503 while the database cannot be reached: the request may be repeated as it was."""
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        str(exc).splitlines()[0] if str(exc) else "",
+    )
+    return problem_response(
+        503,
+        "Service unavailable",
+        "The database did not answer; try again shortly. Repeat a command with the same "
+        "Idempotency-Key: if it was stored after all, the answer comes from the record and "
+        "it is never applied twice.",
+        request.url.path,
+        "unavailable",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method some route serves at this path (for the Allow header of a 405)."""
     methods: set[str] = set()
@@ -179,8 +204,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers,
         )
 
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable_problem(request, exc)
+
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):
+            return unavailable_problem(request, exc)
         # A 5xx is a bug; log it in full and tell the client nothing about the internals.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal error", "", request.url.path, "internal")
@@ -195,8 +228,9 @@ DESCRIPTIONS = {
     409: "A domain rule refused the command (`rule` names it), the resource already exists, "
     "or concurrent writers kept conflicting.",
     412: "If-Match does not name the current version (`current_version` has it).",
-    422: "The request is not valid: schema validation, invalid input by a rule (`rule`), or an "
-    "Idempotency-Key reused with another request.",
+    413: "The request body is larger than the API accepts (BEWIJSKETEN_MAX_BODY_BYTES).",
+    422: "The request is not valid: schema validation, invalid input by a rule (`rule`), a "
+    "body nested too deep, or an Idempotency-Key reused with another request.",
     503: "The event store is not reachable.",
 }
 
@@ -230,6 +264,12 @@ def fix_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
                     response["description"] = DESCRIPTIONS[422]
             for parameter in operation.get("parameters", []):
                 _drop_null(parameter)
+            if "requestBody" in operation and "413" not in responses:
+                # api/limits.py refuses any body over the size limit, before the route runs.
+                responses["413"] = {
+                    "description": DESCRIPTIONS[413],
+                    "content": dict(problem_content),
+                }
             if operation.get("security") and "401" not in responses:
                 responses["401"] = {
                     "description": DESCRIPTIONS[401],

@@ -30,7 +30,21 @@ class Settings(BaseSettings):
         None, description="PostgreSQL schema of the event store (must exist); default public."
     )
     threads: int = Field(16, ge=1, description="Worker threads; the PostgreSQL pool matches it.")
-    connect_timeout: int = Field(5, ge=1)
+    connect_timeout: int = Field(
+        5, ge=1, description="Seconds to wait for a new database connection (libpq: at least 2)."
+    )
+    pool_timeout: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds a request waits for a pooled database connection; then it answers "
+        "503 (the database is unreachable or every connection is busy).",
+    )
+    reconnect_timeout: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a connection pool retries a lost connection before it gives up and "
+        "connects anew on the next request: keeps recovery after an outage short.",
+    )
     command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
     snapshot_interval: int = Field(50, ge=2)
     aggregate_cache: int = Field(
@@ -62,6 +76,12 @@ class Settings(BaseSettings):
     )
     token_cache_seconds: float = Field(
         10.0, ge=0, description="How long a checked token is trusted before it is looked up again."
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest request body accepted, in bytes (413 above)."
+    )
+    max_body_depth: int = Field(
+        32, ge=1, description="Deepest nesting of arrays and objects in a JSON body (422 above)."
     )
 
     # ---- the read models
@@ -120,6 +140,8 @@ class Settings(BaseSettings):
             database_schema=self.database_schema,
             threads=self.threads,
             connect_timeout=self.connect_timeout,
+            pool_timeout=self.pool_timeout,
+            reconnect_timeout=self.reconnect_timeout,
             command_retries=self.command_retries,
             snapshot_interval=self.snapshot_interval,
             aggregate_cache=self.aggregate_cache,

@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
+from domain.persistence.files import private_file
 from domain.values import Actor, Role
 
 TOKEN_PREFIX = "bwk_"
@@ -127,14 +128,14 @@ class TokenStore:
                 min_size=1,
                 max_size=4,
                 kwargs={"autocommit": True, "connect_timeout": settings.connect_timeout},
-                timeout=float(settings.connect_timeout),
                 name="bewijsketen-tokens",
+                timeout=settings.pool_timeout,
+                reconnect_timeout=settings.reconnect_timeout,
                 open=True,
             )
         else:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._sqlite = sqlite3.connect(
-                settings.data_dir / "tokens.sqlite",
+                private_file(settings.data_dir / "tokens.sqlite"),
                 timeout=30,
                 check_same_thread=False,
                 isolation_level=None,

@@ -135,13 +135,14 @@ def examples(*items: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(items)})
 
 
-C = TypeVar("C", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound=Command)
 
 
-def handles(command: type[Command]) -> Callable[[C], C]:
+def handles(command: type[Command]) -> Callable[[F], F]:
     """Marks the aggregate method that decides `command` (its dispatch is derived from this)."""
 
-    def mark(method: C) -> C:
+    def mark(method: F) -> F:
         method.__handles__ = command  # type: ignore[attr-defined]
         return method
 

@@ -7,9 +7,9 @@ audit trail.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from domain.persistence.files import write_private
 
 
 class PersonRegistry:
@@ -33,12 +33,9 @@ class PersonRegistry:
 
     def put_many(self, names: dict[str, str]) -> None:
         merged = self.all() | names
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside and rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(merged, f, ensure_ascii=False, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        # Written beside and renamed, so a reader never sees half a file.
+        text = json.dumps(merged, ensure_ascii=False, indent=1, sort_keys=True)
+        write_private(self.path, text.encode("utf-8"))
 
     def erase(self, person_id: str) -> None:
         names = self.all()

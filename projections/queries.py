@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.policy import Relation, RowScope
 from projections import codec
+from projections.escape import unescape_json
 from projections.models.borging import CHECKS, EXCEPTIONS
 from projections.models.calibration import ASSESSORS, PAIRS
 from projections.models.cohorts import ASSESSOR_WORKLOAD, COHORT_WORKLOAD, COUNTS, MEMBERS
@@ -99,8 +100,10 @@ class Page:
 def decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     """JSON columns come back as text from SQLite; parse them like PostgreSQL's jsonb."""
     for column in table.columns:
-        if column.type == "json" and isinstance(row.get(column.name), str):
-            row[column.name] = codec.loads(row[column.name])
+        if column.type == "json":
+            value = row.get(column.name)
+            parsed = codec.loads(value) if isinstance(value, str) else value
+            row[column.name] = unescape_json(parsed)
     return row
 
 

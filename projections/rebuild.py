@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from domain.application import Bewijsketen
+from domain.persistence.outage import is_unavailable
 from domain.trajectory import Trajectory
 from projections import log
 from projections.engine import ReadModel, apply_events, write_all
 from projections.events import Definitions
+from projections.failures import PoisonEvent, describe, error_text
 from projections.runner import Runner, worker_id
 from projections.state import ProjectionIntegrityError, TrajectoryState, start
 from projections.store import ReadStore
@@ -103,6 +105,46 @@ def write_built(
             write(model)
 
 
+class RebuildFailed(RuntimeError):
+    """Some read models cannot be rebuilt: each meets an event it cannot apply (named). The
+    others were rebuilt and swapped in at `position` (None if there were none)."""
+
+    def __init__(
+        self, poisoned: list[PoisonEvent], rebuilt: list[str], position: int | None
+    ) -> None:
+        super().__init__("; ".join(str(p) for p in poisoned))
+        self.poisoned = poisoned
+        self.rebuilt = rebuilt
+        self.position = position
+
+
+def locate_poison(
+    app: Bewijsketen, store: ReadStore, model: ReadModel, batch_size: int
+) -> PoisonEvent | None:
+    """The first event the model cannot apply, found by applying the log to empty tables
+    beside the live ones in batches that halve on failure (None if every event applies)."""
+    definitions = Definitions()
+    store.prepare_build(model.all_tables)
+    position, top, size = 0, log.head(app), batch_size
+    while position < top:
+        notifications = log.read(app, position, top, size)
+        if not notifications:
+            return None
+        try:
+            with store.transaction() as tx:
+                apply_events(tx, store.build, model, log.decode(app, notifications), definitions)
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise
+            if size == 1:
+                found = notifications[0]
+                return PoisonEvent(model.name, found.id, describe(app, found), error_text(exc))
+            size = max(1, size // 2)
+            continue
+        position = notifications[-1].id
+    return None
+
+
 def rebuild(
     app: Bewijsketen,
     store: ReadStore,
@@ -111,39 +153,74 @@ def rebuild(
     progress: Progress | None = None,
     stage: Callable[[str], None] | None = None,
 ) -> int:
-    """Rebuilds the given read models; returns the log position they were swapped in at."""
+    """Rebuilds the given read models; returns the log position they were swapped in at.
+
+    If an event stops the rebuild, each model's first event it cannot apply is found, the
+    models that apply every event are rebuilt all the same, and `RebuildFailed` names the
+    events of the others (their live tables stay as they were)."""
+    with store.rebuild_lock():
+        try:
+            return _rebuild(app, store, models, batch_size, progress, stage)
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise
+            if stage is not None:
+                stage(f"looking for the event that stopped the rebuild ({type(exc).__name__})")
+            poisoned = [
+                found
+                for model in models
+                if (found := locate_poison(app, store, model, batch_size)) is not None
+            ]
+            store.drop_build()
+            if not poisoned:
+                raise
+        names = {p.name for p in poisoned}
+        healthy = [m for m in models if m.name not in names]
+        position = _rebuild(app, store, healthy, batch_size, None, stage) if healthy else None
+        raise RebuildFailed(poisoned, [m.name for m in healthy], position)
+
+
+def _rebuild(
+    app: Bewijsketen,
+    store: ReadStore,
+    models: Sequence[ReadModel],
+    batch_size: int,
+    progress: Progress | None,
+    stage: Callable[[str], None] | None,
+) -> int:
     runner = Runner(app, store, models, store.config, worker=f"rebuild@{worker_id()}")
     runner.ensure()
     tables = [t for m in models for t in m.all_tables]
-    with store.rebuild_lock():
-        definitions = runner.definitions
-        built_at = log.head(app)
-        with without_cycle_collection():
-            states = fold(app, built_at, definitions, progress)
-            if stage is not None:
-                stage(f"writing {len(states)} trajectories into new tables")
-            store.prepare_build(tables)
-            write_built(store, models, states, definitions)
-            del states
+    definitions = runner.definitions
+    built_at = log.head(app)
+    with without_cycle_collection():
+        states = fold(app, built_at, definitions, progress)
         if stage is not None:
-            stage("catching up and swapping the new tables in")
-        names = sorted(m.name for m in models)
-        with store.transaction() as tx:
-            tx.lock_positions(store.live, names, wait=True)
-            position = built_at
-            while True:
-                # Events that arrived during the build go through the incremental path.
-                top = log.head(app)
-                notifications = log.read(app, position, top, batch_size)
-                events = log.decode(app, notifications)
-                for model in models:
-                    apply_events(tx, store.build, model, events, definitions)
-                if len(notifications) < batch_size:
-                    position = top
-                    break
-                position = notifications[-1].id
-            store.swap(tx, tables)
+            stage(f"writing {len(states)} trajectories into new tables")
+        store.prepare_build(tables)
+        write_built(store, models, states, definitions)
+        del states
+    if stage is not None:
+        stage("catching up and swapping the new tables in")
+    names = sorted(m.name for m in models)
+    with store.transaction() as tx:
+        tx.lock_positions(store.live, names, wait=True)
+        position = built_at
+        while True:
+            # Events that arrived during the build go through the incremental path.
+            top = log.head(app)
+            notifications = log.read(app, position, top, batch_size)
+            events = log.decode(app, notifications)
             for model in models:
-                tx.set_position(store.live, model.name, position, runner.worker, model.fingerprint)
-        store.drop_build()
+                apply_events(tx, store.build, model, events, definitions)
+            if len(notifications) < batch_size:
+                position = top
+                break
+            position = notifications[-1].id
+        store.swap(tx, tables)
+        for model in models:
+            tx.set_position(store.live, model.name, position, runner.worker, model.fingerprint)
+    store.drop_build()
+    for model in models:
+        store.clear_failure(model.name)
     return position

@@ -34,16 +34,20 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
 
 from domain.application import Bewijsketen
+from domain.persistence.outage import is_unavailable
 from projections import log
 from projections.config import ProjectionConfig
 from projections.engine import ReadModel, apply_events
 from projections.events import Definitions
+from projections.failures import Failure, describe, error_text
 from projections.store import ReadStore
 
 logger = logging.getLogger("bewijsketen.projections")
 
 LAG_SAMPLES = 10_000
-MAX_BACKOFF = 30.0
+# Pause after a step failed because the database was unreachable, doubling up to this: short,
+# so that the read models catch up soon after it is back.
+MAX_BACKOFF = 5.0
 
 
 def worker_id() -> str:
@@ -56,6 +60,14 @@ class StepResult:
     applied: dict[str, int] = field(default_factory=dict)  # per projection
     caught_up: bool = True
     busy: list[str] = field(default_factory=list)  # projections another worker holds
+    positions: dict[str, int] = field(default_factory=dict)  # new position per projection
+
+    def merge(self, other: StepResult) -> None:
+        self.events = max(self.events, other.events)
+        self.applied.update(other.applied)
+        self.positions.update(other.positions)
+        self.caught_up = self.caught_up and other.caught_up
+        self.busy = sorted(set(self.busy) | set(other.busy))
 
 
 class Wakeup:
@@ -135,6 +147,9 @@ class Runner:
         self.lag_samples: deque[float] = deque(maxlen=LAG_SAMPLES)
         self.committed = threading.Condition()
         self.batches = 0
+        # Projections that met an event they cannot apply (projections/failures.py).
+        self.failures: dict[str, Failure] = {}
+        self.last_error: str | None = None
 
     def ensure(self) -> None:
         self.store.ensure(
@@ -142,13 +157,17 @@ class Runner:
             {m.name: m.fingerprint for m in self.models.values()},
         )
 
-    def step(self, limit: int | None = None) -> StepResult:
-        """Applies at most one batch to every projection this worker can lock."""
+    def step(self, limit: int | None = None, only: Sequence[str] | None = None) -> StepResult:
+        """Applies at most one batch to every projection (of `only`) this worker can lock.
+
+        Raises whatever stops the batch; `advance` is the step that never stops on an event.
+        """
         limit = limit or self.config.batch_size
+        names = sorted(only if only is not None else self.models)
         result = StepResult()
         with self.store.transaction(pipeline=True) as tx:
-            positions = tx.lock_positions(self.store.live, sorted(self.models), wait=False)
-            result.busy = sorted(set(self.models) - set(positions))
+            positions = tx.lock_positions(self.store.live, names, wait=False)
+            result.busy = sorted(set(names) - set(positions))
             if not positions:
                 result.caught_up = False
                 return result
@@ -172,6 +191,7 @@ class Runner:
                 apply_events(tx, self.store.live, self.models[name], mine, self.definitions)
                 tx.set_position(self.store.live, name, new_position, self.worker)
                 result.applied[name] = len(mine)
+                result.positions[name] = new_position
         if result.applied:
             self._committed(events)
             logger.debug(
@@ -189,11 +209,82 @@ class Runner:
         with self.committed:
             self.committed.notify_all()
 
+    def advance(self, limit: int | None = None) -> StepResult:
+        """One step that no event can stop: the projections that are not failed go on together;
+        if that batch fails, each goes on alone, so that only the projection that cannot apply
+        an event is marked failed (at that event). A failed projection is retried when its
+        pause is over. Raises only when the database is unreachable."""
+        healthy = [n for n in sorted(self.models) if n not in self.failures]
+        due = [n for n, f in sorted(self.failures.items()) if f.due]
+        result = StepResult()
+        if healthy:
+            try:
+                result = self.step(limit, healthy)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                logger.warning("a batch failed (%s); applying each projection alone", exc)
+                result = StepResult()
+                for name in healthy:
+                    result.merge(self._advance_alone(name, limit or self.config.batch_size))
+        for name in due:
+            # The failing event comes next: try it alone before anything larger.
+            result.merge(self._advance_alone(name, 1))
+        return result
+
+    def _advance_alone(self, name: str, size: int) -> StepResult:
+        """Steps one projection, halving the batch on failure; marks it failed when a single
+        event fails. Returns what was applied."""
+        done = StepResult()
+        full = size
+        while True:
+            try:
+                result = self.step(size, [name])
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                if size > 1:
+                    size = max(1, size // 2)
+                    continue
+                self._failed(name, exc)
+                return done
+            done.merge(result)
+            failure = self.failures.get(name)
+            if failure is not None and result.positions.get(name, 0) >= failure.position:
+                logger.info("projection %s applied %s; no longer failed", name, failure.event)
+                del self.failures[name]
+                self.store.clear_failure(name)
+            if result.caught_up or result.busy or (size == full and name not in self.failures):
+                return done
+            if name in self.failures:
+                size = 1  # still before the failing event: go on one at a time
+
+    def _failed(self, name: str, exc: BaseException) -> None:
+        position = self.store.position(name) or 0
+        found = log.read(self.app, position, log.head(self.app), 1)
+        at = found[0].id if found else position
+        event = describe(self.app, found[0]) if found else f"position {at}"
+        failure = self.failures.get(name)
+        if failure is not None and failure.position == at:
+            failure.again(error_text(exc))
+        else:
+            failure = self.failures[name] = Failure(name, at, event, error_text(exc))
+        logger.error(
+            "projection %s cannot apply %s (attempt %d, next in %.0f s): %s",
+            name,
+            event,
+            failure.attempts,
+            failure.pause,
+            failure.error,
+        )
+        self.store.record_failure(name, failure.report(), self.worker)
+
     def catch_up(self, limit: int | None = None) -> int:
-        """Steps until every projection has reached the head (as seen at each step)."""
+        """Steps until every projection has reached the head (as seen at each step), except
+        those marked failed (see `failures`)."""
         total = 0
         while True:
-            result = self.step(limit)
+            result = self.advance(limit)
             total += result.events
             if result.caught_up and not result.busy:
                 return total
@@ -209,12 +300,14 @@ class Runner:
         try:
             while not stop.is_set():
                 try:
-                    result = self.step()
-                except Exception:
-                    logger.exception("projection step failed; retrying in %.1f s", backoff)
+                    result = self.advance()
+                except Exception as exc:
+                    self.last_error = error_text(exc)
+                    logger.warning("projection step failed; retrying in %.1f s: %s", backoff, exc)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
+                self.last_error = None
                 backoff = self.config.poll_interval
                 if result.caught_up and not result.busy:
                     wakeup.wait(stop)
@@ -270,6 +363,7 @@ def status(
     top = log.head(app)
     now = datetime.now(UTC)
     tracked = {t.name: t for t in store.tracking()}
+    failures = store.failures()
     projections = []
     for name in names:
         t = tracked.get(name)
@@ -288,6 +382,8 @@ def status(
                 "updated_at": _text(t.updated_at) if t else None,
                 "rebuilt_at": _text(t.rebuilt_at) if t else None,
                 "worker": t.worker if t else None,
+                "state": "failed" if name in failures else "running",
+                "failure": failures.get(name),
             }
         )
     return {"head": top, "projections": projections}

@@ -66,6 +66,15 @@ class ProjectionService:
         report = status(self.app, self.store, self.names)
         report["runner"] = "embedded" if self.run_here else "external"
         report["running"] = self.running
+        failed = [p["name"] for p in report["projections"] if p["state"] == "failed"]
+        if failed:
+            report["state"] = "failed"
+        elif not self.run_here:
+            report["state"] = "external"
+        else:
+            report["state"] = "running" if self.running else "stopped"
+        report["failed"] = failed
+        report["last_error"] = self.runner.last_error if self.run_here else None
         if self.run_here:
             report["apply_lag_seconds"] = self.runner.lag_percentiles()
         return report

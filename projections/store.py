@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import os
 import re
 import sqlite3
 import threading
@@ -23,10 +24,20 @@ from typing import Any, Literal
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from domain.persistence.files import PRIVATE_FILE, private_file
 from projections.config import ProjectionConfig
+from projections.escape import (
+    MARKER,
+    escape,
+    escape_json_text,
+    escape_params,
+    needs_escape,
+    unescape_row,
+)
 from projections.schema import Table, create_index_sql, create_table_sql
 
 TRACKING = "projection_tracking"
+FAILURES = "projection_failures"
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 SQLITE_CHUNK = 500
 APPLICATION_NAME = "bewijsketen-projections"
@@ -44,6 +55,27 @@ def lock_key(*parts: str) -> int:
 
 def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def storable_rows(table: Table, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The rows with their text escaped where a column could not hold it (projections/escape.py).
+
+    Only rows that need it are copied; most pass through as they are."""
+    texts = [i for i, c in enumerate(table.columns) if c.type == "text"]
+    jsons = [i for i, c in enumerate(table.columns) if c.type == "json"]
+    for row in rows:
+        fixed: list[Any] | None = None
+        for i in texts:
+            value = row[i]
+            if isinstance(value, str) and needs_escape(value):
+                fixed = fixed or list(row)
+                fixed[i] = escape(value)
+        for i in jsons:
+            value = row[i]
+            if isinstance(value, str) and ("\\u0000" in value or MARKER in value):
+                fixed = fixed or list(row)
+                fixed[i] = escape_json_text(value)
+        yield row if fixed is None else fixed
 
 
 @dataclass(frozen=True)
@@ -214,6 +246,36 @@ class ReadStore(ABC):
         )
         return int(rows[0]["position"]) if rows else None
 
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """Projections marked failed (projections/failures.py), by name."""
+        rows = self.query(
+            f"SELECT name, position, event, error, since, attempts, worker "
+            f"FROM {self.live.q(FAILURES)} ORDER BY name"
+        )
+        return {str(row.pop("name")): row for row in rows}
+
+    def record_failure(self, name: str, report: dict[str, Any], worker: str) -> None:
+        ph = self.ph
+        with self.transaction() as tx:
+            tx.execute(f"DELETE FROM {self.live.q(FAILURES)} WHERE name = {ph}", (name,))
+            tx.execute(
+                f"INSERT INTO {self.live.q(FAILURES)} (name, position, event, error, since, "
+                f"attempts, worker) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+                (
+                    name,
+                    report["position"],
+                    report["event"],
+                    report["error"],
+                    report["since"],
+                    report["attempts"],
+                    worker,
+                ),
+            )
+
+    def clear_failure(self, name: str) -> None:
+        with self.transaction() as tx:
+            tx.execute(f"DELETE FROM {self.live.q(FAILURES)} WHERE name = {self.ph}", (name,))
+
     def close(self) -> None:  # noqa: B027 - a store without resources has nothing to close
         pass
 
@@ -242,6 +304,15 @@ class ReadStore(ABC):
                 tx.execute(create_index_sql(table, columns, ns.q(table.name)))
 
 
+def _failures_ddl(qualified: str, dialect: str) -> str:
+    big = "bigint" if dialect == "pg" else "INTEGER"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {qualified} (name TEXT PRIMARY KEY, position {big} NOT NULL, "
+        f"event TEXT NOT NULL, error TEXT NOT NULL, since TEXT NOT NULL, attempts {big} NOT NULL, "
+        f"worker TEXT)"
+    )
+
+
 def _tracking_ddl(qualified: str, dialect: str) -> str:
     big, time = ("bigint", "timestamptz") if dialect == "pg" else ("INTEGER", "TEXT")
     return (
@@ -263,24 +334,27 @@ class PgTx(Tx):
         self.pipelined = pipelined
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.cur.execute(statement.encode(), params or None)
+        self.cur.execute(statement.encode(), escape_params(params) or None)
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.cur.execute(statement.encode(), params or None)
-        return list(self.cur.fetchall())
+        self.cur.execute(statement.encode(), escape_params(params) or None)
+        return [unescape_row(row) for row in self.cur.fetchall()]
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.cur.executemany(statement.encode(), rows)
+            self.cur.executemany(statement.encode(), [escape_params(r) for r in rows])
 
     def insert_rows(self, ns: Namespace, table: Table, rows: Iterable[Sequence[Any]]) -> None:
+        rows = storable_rows(table, rows)
         columns = ", ".join(table.column_names)
         if self.pipelined:
             # COPY cannot run in pipeline mode; a pipelined executemany is one round trip too.
             marks = ", ".join(["%s"] * len(table.columns))
-            self.executemany(
-                f"INSERT INTO {ns.q(table.name)} ({columns}) VALUES ({marks})", list(rows)
-            )
+            batch = list(rows)  # escaped already: not through self.executemany
+            if batch:
+                self.cur.executemany(
+                    f"INSERT INTO {ns.q(table.name)} ({columns}) VALUES ({marks})".encode(), batch
+                )
             return
         with self.cur.copy(f"COPY {ns.q(table.name)} ({columns}) FROM STDIN".encode()) as pipe:
             for row in rows:
@@ -356,17 +430,22 @@ class PostgresReadStore(ReadStore):
                     self.url,
                     min_size=1,
                     max_size=max(2, self.config.store.threads),
-                    kwargs={"autocommit": True, "application_name": APPLICATION_NAME},
-                    timeout=self.config.store.connect_timeout,
+                    kwargs={
+                        "autocommit": True,
+                        "application_name": APPLICATION_NAME,
+                        "connect_timeout": self.config.store.connect_timeout,
+                    },
                     open=True,
+                    timeout=self.config.store.pool_timeout,
+                    reconnect_timeout=self.config.store.reconnect_timeout,
                 )
             return self._pool
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._readers().connection() as conn, conn.cursor() as cur:
-            cur.execute(statement.encode(), params or None)
+            cur.execute(statement.encode(), escape_params(params) or None)
             names = [d.name for d in cur.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            return [dict(zip(names, unescape_row(row), strict=True)) for row in cur.fetchall()]
 
     @contextlib.contextmanager
     def transaction(self, pipeline: bool = False) -> Iterator[Tx]:
@@ -405,6 +484,7 @@ class PostgresReadStore(ReadStore):
             )
             tx.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.config.read_schema}"')
             tx.execute(_tracking_ddl(self.live.q(TRACKING), "pg"))
+            tx.execute(_failures_ddl(self.live.q(FAILURES), "pg"))
             for name, tables in tables_by_projection.items():
                 self._ensure_projection(tx, name, tables, fingerprints[name])
 
@@ -467,20 +547,21 @@ class SQLiteTx(Tx):
         self.conn = conn
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(statement, tuple(params))
+        self.conn.execute(statement, tuple(escape_params(params)))
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.conn.execute(statement, tuple(params)).fetchall())
+        found = self.conn.execute(statement, tuple(escape_params(params))).fetchall()
+        return [unescape_row(row) for row in found]
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.conn.executemany(statement, rows)
+            self.conn.executemany(statement, [escape_params(r) for r in rows])
 
     def insert_rows(self, ns: Namespace, table: Table, rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(table.columns))
         self.conn.executemany(
             f"INSERT INTO {ns.q(table.name)} ({', '.join(table.column_names)}) VALUES ({marks})",
-            rows,
+            storable_rows(table, rows),
         )
 
     def lock_positions(
@@ -523,7 +604,7 @@ class SQLiteReadStore(ReadStore):
     def __init__(self, config: ProjectionConfig) -> None:
         super().__init__(config)
         self.path = config.read_path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -556,9 +637,9 @@ class SQLiteReadStore(ReadStore):
         return conn
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self._connection().execute(statement, tuple(params))
+        cur = self._connection().execute(statement, tuple(escape_params(params)))
         names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return [dict(zip(names, unescape_row(row), strict=True)) for row in cur.fetchall()]
 
     @contextlib.contextmanager
     def transaction(self, pipeline: bool = False) -> Iterator[Tx]:
@@ -577,6 +658,7 @@ class SQLiteReadStore(ReadStore):
     ) -> None:
         with self.transaction() as tx:
             tx.execute(_tracking_ddl(TRACKING, "sqlite"))
+            tx.execute(_failures_ddl(FAILURES, "sqlite"))
             for name, tables in tables_by_projection.items():
                 self._ensure_projection(tx, name, tables, fingerprints[name])
 
@@ -609,7 +691,8 @@ class SQLiteReadStore(ReadStore):
     @contextlib.contextmanager
     def rebuild_lock(self) -> Iterator[None]:
         lock_path = Path(f"{self.path}.rebuild.lock")
-        with open(lock_path, "w") as handle:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        with os.fdopen(fd, "w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -78,11 +78,14 @@ def process(args: list[str], data_dir: Path, until: str) -> Iterator[list[str]]:
             proc.wait()
 
 
-def wait_healthy(base: str) -> dict[str, object]:
+def wait_healthy(base: str, token: str) -> dict[str, object]:
+    """The health details (the log position among them): for a caller with a token."""
     deadline = time.monotonic() + 30
     while True:
         try:
-            answer = httpx.get(f"{base}/health", timeout=5)
+            answer = httpx.get(
+                f"{base}/health", headers={"Authorization": f"Bearer {token}"}, timeout=5
+            )
             if answer.status_code == 200:
                 health: dict[str, object] = answer.json()
                 return health
@@ -122,7 +125,7 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
             "inspector",
             "admin",
         }
-        health = wait_healthy(base)
+        health = wait_healthy(base, tokens["quality"][1])
         first_position = health["position"]
         assert isinstance(first_position, int) and first_position > 500
         student, student_token = tokens["student"]
@@ -137,12 +140,12 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
     with process(serve, data_dir, "Uvicorn running") as output:
         assert "Seeded the demo" not in "".join(output)
         assert len(tokens_in(output)) == 8
-        assert wait_healthy(base)["position"] == first_position
+        assert wait_healthy(base, tokens["quality"][1])["position"] == first_position
 
     # uvicorn's factory reads the same settings from the environment: same store, same tokens.
     factory = [str(BIN / "uvicorn"), "--factory", "api.app:create_app", "--port", str(port)]
     with process(factory, data_dir, "Uvicorn running"):
-        assert wait_healthy(base)["position"] == first_position
+        assert wait_healthy(base, tokens["quality"][1])["position"] == first_position
         inspector_token = tokens["inspector"][1]
         answer = httpx.get(
             f"{base}/trajectories/{own}/history",

@@ -58,7 +58,7 @@ def test_the_sealer_runs_in_the_api_and_reports_at_health(api: Api) -> None:
     head = api.state.application.recorder.max_notification_id()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        sealer = api.get("/health", None).json()["services"]["sealer"]
+        sealer = api.get("/health", QUALITY).json()["services"]["sealer"]
         if sealer["last_sealed_position"] == head:
             break
         time.sleep(0.05)

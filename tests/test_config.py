@@ -29,7 +29,7 @@ def test_postgres_from_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "BEWIJSKETEN_THREADS=6\n"
     )
     env = Settings(_env_file=dotenv).store.event_store_env()
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "domain.persistence.recorder:Factory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == ("db.internal", "6543")
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("app", "s@cret")
     assert env["POSTGRES_DBNAME"] == "records"

@@ -92,7 +92,7 @@ def test_projections_and_health_report_positions_and_lag(api: Api) -> None:
     progress = report["projections"][0]
     assert progress["position"] >= journey.positions[-1]
     assert (progress["lag_events"] == 0) == (progress["position"] == report["head"])
-    health = api.get("/health", None).json()
+    health = api.get("/health", QUALITY).json()
     assert [p["name"] for p in health["services"]["projections"]["projections"]] == NAMES
     api.get("/projections", None, 401)
 

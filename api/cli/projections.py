@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from projections.audit.runtime import open_runtime
 from projections.audit.sealer import SealerService
 from projections.config import ProjectionConfig
 from projections.models import all_models, by_name
+from projections.rebuild import RebuildFailed
 from projections.rebuild import rebuild as rebuild_models
 from projections.runner import Runner
 from projections.runner import status as projection_status
@@ -49,11 +51,14 @@ def status() -> None:
         store.close()
         app.close()
     table = Table(title=f"Projections (log head {report['head']})")
-    for column in ("projection", "position", "lag (events)", "lag (s)", "updated", "worker"):
-        table.add_column(column)
+    columns = ("projection", "state", "position", "lag (events)", "lag (s)", "updated", "worker")
+    for column in columns:
+        # Names and states are never cut; times and workers give way on a narrow terminal.
+        table.add_column(column, no_wrap=column in ("projection", "state"))
     for p in report["projections"]:
         table.add_row(
             p["name"],
+            p["state"],
             str(p["position"]),
             f"{p['lag_events']}{'+' if p['lag_events_capped'] else ''}",
             f"{p['lag_seconds']:.3f}",
@@ -61,6 +66,13 @@ def status() -> None:
             p["worker"] or "-",
         )
     console.print(table)
+    for p in report["projections"]:
+        if p["failure"]:
+            f = p["failure"]
+            console.print(
+                f"[red]{p['name']} cannot apply {f['event']}[/red] "
+                f"({f['attempts']} attempts since {f['since']}): {escape(f['error'])}"
+            )
 
 
 @cli.command()
@@ -103,6 +115,17 @@ def rebuild(
             )
     except RebuildRunning as exc:
         console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    except RebuildFailed as exc:
+        for poisoned in exc.poisoned:
+            console.print(
+                f"[red]{poisoned.name}: cannot apply {poisoned.event}[/red]: "
+                f"{escape(poisoned.error)}"
+            )
+        if exc.rebuilt:
+            console.print(
+                f"Rebuilt {', '.join(exc.rebuilt)}; swapped in at log position {exc.position}."
+            )
         raise typer.Exit(1) from None
     finally:
         store.close()
@@ -148,6 +171,11 @@ def project(
         if once:
             events = runner.catch_up()
             console.print(f"Caught up: {events} events applied.")
+            for failure in runner.failures.values():
+                console.print(
+                    f"[red]{failure.name} cannot apply {failure.event}[/red]: "
+                    f"{escape(failure.error)}"
+                )
             if audit is not None and audit.audit.enabled:
                 sealed = audit.sealer.seal_all()
                 audit.sealer.maybe_checkpoint()
@@ -163,10 +191,13 @@ def project(
     finally:
         if sealing is not None:
             sealing.stop()
+        failed = bool(runner.failures)
         if audit is not None:
             audit.close()
         store.close()
         app.close()
+    if once and failed:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

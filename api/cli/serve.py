@@ -10,6 +10,7 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from projections.audit.keys import SigningKeyError
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +32,12 @@ def register(app: typer.Typer) -> None:
             overrides["port"] = port
         # Options given on the command line win over the environment.
         settings = Settings(**overrides)  # type: ignore[arg-type]
+        try:
+            # Said here in one line; from inside the server's start it would end a traceback.
+            settings.audit.signing_key(settings.data_dir)
+        except SigningKeyError as exc:
+            typer.echo(f"Not starting: {exc}", err=True)
+            raise typer.Exit(1) from None
         uvicorn.run(
             create_app(settings),
             host=settings.host,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import ApplicationDep, StateDep, may_read
 from api.problems import Problem, problems
@@ -18,6 +18,7 @@ from api.routers.trajectories import TrajectoryId
 from api.services.sealer import runtime
 from domain import policy
 from domain.values import Actor
+from projections.audit.deep_json import dumps
 from projections.audit.dossier import DossierError
 from projections.audit.proofs import inclusion_many
 from projections.audit.source import dossier_of
@@ -32,6 +33,7 @@ Reader = Annotated[Actor, Depends(may_read(DOSSIER))]
     "/trajectories/{trajectory_id}/dossier",
     operation_id="get_dossier",
     summary="The decision dossier: the full chain behind the decisions, with proofs",
+    response_model=dict[str, Any],
     responses=problems(401, 403, 404),
 )
 def dossier(
@@ -42,7 +44,7 @@ def dossier(
     attempt: Annotated[
         int | None, Query(ge=1, le=1_000, description="Up to the decision on this attempt.")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     app.read_access(actor, app.get_trajectory(trajectory_id), DOSSIER.readers)
     audit = runtime(state)
     try:
@@ -62,4 +64,6 @@ def dossier(
         "unproven_positions": [s["position"] for s in built["steps"] if s["proof"] is None],
         "how_to_verify": "docs/audit.md: leaf hash, inclusion path, signed checkpoint note",
     }
-    return built
+    # Encoded here, not by FastAPI, whose encoder refuses values nested as deeply as the events
+    # the domain accepted (a correction's free-form details).
+    return Response(dumps(built).encode(), media_type="application/json")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic_core import PydanticSerializationError
 
 from api.commands import IfNoneMatch, etag, etag_matches
 from api.deps import StateDep, may_read
@@ -26,6 +27,7 @@ from domain.history import history
 from domain.trajectory import Trajectory
 from domain.values import Actor
 from domain.views import trajectory_view
+from projections.audit.deep_json import dumps
 
 router = APIRouter(tags=["trajectories"])
 
@@ -62,8 +64,14 @@ def rendered_view(
     application = state.application
 
     def render(trajectory: Trajectory) -> bytes:
-        view = TrajectoryView.model_validate(trajectory_view(trajectory, actor))
-        return view.model_dump_json().encode()
+        data = trajectory_view(trajectory, actor)
+        view = TrajectoryView.model_validate(data)
+        try:
+            return view.model_dump_json().encode()
+        except PydanticSerializationError:
+            # Corrections stored by older code may nest deeper than pydantic encodes.
+            rest = view.model_dump(mode="json", exclude={"corrections"})
+            return dumps(rest | {"corrections": data["corrections"]}).encode()
 
     def access(trajectory: Trajectory) -> policy.ReadAccess:
         return application.read_access(actor, trajectory)

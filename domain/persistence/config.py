@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from domain.persistence.files import private_file
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -17,7 +19,12 @@ class StoreConfig:
     database_url: str | None = None
     database_schema: str | None = None
     threads: int = 16
+    # Seconds to wait for a new database connection (libpq: at least 2).
     connect_timeout: int = 5
+    # Seconds a request waits for a pooled connection before it answers 503.
+    pool_timeout: float = 1.0
+    # Seconds a pool retries a lost connection before it connects anew on the next request.
+    reconnect_timeout: float = 2.0
     command_retries: int = 8
     snapshot_interval: int = 50
     aggregate_cache: int = 1000
@@ -32,7 +39,7 @@ class StoreConfig:
 
     def event_store_env(self) -> dict[str, str]:
         if not self.database_url:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_file(self.sqlite_path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
@@ -42,7 +49,7 @@ class StoreConfig:
         if url.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"unsupported database URL scheme: {url.scheme!r}")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "domain.persistence.recorder:Factory",
             "APPLICATION_RECORDER_TOPIC": (
                 "domain.persistence.recorder:LeanPostgresApplicationRecorder"
             ),
@@ -55,6 +62,8 @@ class StoreConfig:
             "POSTGRES_POOL_SIZE": str(min(2, self.threads)),
             "POSTGRES_MAX_OVERFLOW": str(max(0, self.threads - 2)),
             "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+            "POSTGRES_POOL_TIMEOUT": str(self.pool_timeout),
+            "POSTGRES_RECONNECT_TIMEOUT": str(self.reconnect_timeout),
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema

@@ -16,6 +16,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+# Permission bits for group and others: a signing key must have none of them.
+OPEN_TO_OTHERS = 0o077
+
 
 class SigningKeyError(Exception):
     """The signing key is missing or unreadable."""
@@ -80,7 +83,10 @@ def generate_key_file(path: Path, *, force: bool = False) -> Ed25519PrivateKey:
     """Writes a new key readable by its owner only; refuses to replace a key unless forced."""
     if path.exists() and not force:
         raise SigningKeyError(f"{path} exists; replacing the key breaks every later verification")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Imported here: the offline verifier uses this module and must run without the domain.
+    from domain.persistence.files import private_dir
+
+    private_dir(path.parent)
     key = Ed25519PrivateKey.generate()
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -91,7 +97,15 @@ def generate_key_file(path: Path, *, force: bool = False) -> Ed25519PrivateKey:
 
 
 def load_key_file(path: Path) -> Ed25519PrivateKey:
+    """The key in a PEM file that only its owner may read; refused if others may too, since
+    whoever can read it can sign checkpoints of a log that was altered."""
     try:
+        mode = path.stat().st_mode
+        if mode & OPEN_TO_OTHERS:
+            raise SigningKeyError(
+                f"the signing key {path} is open to group or others (mode "
+                f"{mode & 0o777:04o}); make it readable by its owner only: chmod 600 {path}"
+            )
         return parse_private(path.read_text())
     except OSError as exc:
         raise SigningKeyError(f"cannot read the signing key {path}: {exc.strerror}") from None

@@ -14,13 +14,28 @@ TYPE_KEY, DATA_KEY = "_type_", "_data_"
 
 
 def untag(value: Any) -> Any:
-    if isinstance(value, dict):
-        if TYPE_KEY in value and DATA_KEY in value and len(value) == 2:
-            return untag(value[DATA_KEY])
-        return {k: untag(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [untag(v) for v in value]
-    return value
+    """The value without type tags, at any depth (iterative: events may nest deeper than the
+    interpreter's stack allows a recursive walk to go)."""
+    if not isinstance(value, dict | list):
+        return value
+    holder: list[Any] = [None]
+    # (container to fill, key or index in it, value to untag)
+    pending: list[tuple[Any, Any, Any]] = [(holder, 0, value)]
+    while pending:
+        target, slot, item = pending.pop()
+        while isinstance(item, dict) and len(item) == 2 and TYPE_KEY in item and DATA_KEY in item:
+            item = item[DATA_KEY]
+        if isinstance(item, dict):
+            copy: dict[str, Any] = dict.fromkeys(item)
+            target[slot] = copy
+            pending.extend((copy, k, v) for k, v in item.items())
+        elif isinstance(item, list):
+            items: list[Any] = [None] * len(item)
+            target[slot] = items
+            pending.extend((items, i, v) for i, v in enumerate(item))
+        else:
+            target[slot] = item
+    return holder[0]
 
 
 def decode_plain(data: bytes) -> dict[str, Any]:

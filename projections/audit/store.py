@@ -25,6 +25,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from domain.persistence.config import StoreConfig
+from domain.persistence.files import private_file
 from projections.audit.checkpoint import Checkpoint
 from projections.audit.leaf import StoredRow, aggregate_id_bytes
 from projections.audit.merkle import Block, Frontier, root_of
@@ -326,6 +327,8 @@ class PostgresAuditStore(AuditStore):
         schema: str | None = None,
         pool_size: int = 4,
         connect_timeout: int = 5,
+        pool_timeout: float = 1.0,
+        reconnect_timeout: float = 2.0,
     ) -> None:
         self.schema = schema or "public"
         super().__init__()
@@ -336,6 +339,8 @@ class PostgresAuditStore(AuditStore):
             kwargs={"autocommit": True, "connect_timeout": connect_timeout},
             open=True,
             name="bewijsketen-audit",
+            timeout=pool_timeout,
+            reconnect_timeout=reconnect_timeout,
         )
 
     def quote_table(self, name: str) -> str:
@@ -537,10 +542,11 @@ def open_store(settings: StoreConfig) -> AuditStore:
             settings.database_url,
             settings.database_schema,
             connect_timeout=settings.connect_timeout,
+            pool_timeout=settings.pool_timeout,
+            reconnect_timeout=settings.reconnect_timeout,
         )
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = SQLiteAuditStore(str(settings.sqlite_path))
+        store = SQLiteAuditStore(str(private_file(settings.sqlite_path)))
     store.create_tables()
     return store
 
