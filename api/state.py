@@ -10,6 +10,7 @@ from api.reads import TrajectoryReads
 from api.settings import Settings
 from api.tokens import Authenticator
 from domain.application import Bewijsketen
+from domain.persons import PersonRegistry
 
 
 class BackgroundService(Protocol):
@@ -26,3 +27,10 @@ class AppState:
     reads: TrajectoryReads | None = None
     services: dict[str, BackgroundService] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def persons(self) -> PersonRegistry:
+        found = self.extras.get("persons")
+        if not isinstance(found, PersonRegistry):
+            found = self.extras["persons"] = PersonRegistry.in_data_dir(self.settings.data_dir)
+        return found

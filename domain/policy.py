@@ -217,6 +217,12 @@ READS: dict[str, Read] = {
     for read in (
         Read("projections", frozenset({Relation.ANYONE}), "log", "how far the read models are"),
         Read("program", frozenset({Relation.ANYONE}), "program", "a program, its versions"),
+        Read(
+            "person",
+            frozenset({Relation.ANYONE}),
+            "rows",
+            "a person's name: staff to all, a student to those who may read them",
+        ),
         Read("trajectory", READ_TRAJECTORY, "trajectory", "a trajectory, its history"),
         Read(
             "dossier",

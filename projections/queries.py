@@ -95,6 +95,7 @@ class Page:
     limit: int
     offset: int
     next_offset: int | None
+    total: int | None = None
 
 
 def decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +134,20 @@ class ReadQueries:
         )
         more = len(rows) > limit
         items = [decode(table, row) for row in rows[:limit]]
-        return Page(items, limit, offset, offset + limit if more else None)
+        total = self.count(table, where, columns) if more or offset else len(items)
+        return Page(items, limit, offset, offset + limit if more else None, total)
+
+    def count(self, table: Table, where: Where, columns: str = "*") -> int:
+        """Rows the filter selects (distinct `columns` when they are not all): one indexed
+        count; the tables hold a row per trajectory or fewer, so this stays cheap."""
+        counted = f"DISTINCT {columns.removeprefix('DISTINCT ')}" if columns != "*" else "*"
+        if counted != "*":
+            sql = (
+                f"SELECT COUNT(*) AS n FROM (SELECT {counted} FROM {self.q(table)}{where.sql()}) d"
+            )
+        else:
+            sql = f"SELECT COUNT(*) AS n FROM {self.q(table)}{where.sql()}"
+        return int(self.store.query(sql, where.params)[0]["n"])
 
     # ---- progress
 
@@ -170,7 +184,7 @@ class ReadQueries:
             columns="DISTINCT program_id, program_version, cohort",
         )
         items = [self.cohort_summary(k, inactive_days) for k in keys.items]
-        return Page(items, limit, offset, keys.next_offset)
+        return Page(items, limit, offset, keys.next_offset, keys.total)
 
     def cohort_summary(self, key: dict[str, Any], inactive_days: int) -> dict[str, Any]:
         cohort = (
@@ -261,7 +275,9 @@ class ReadQueries:
             }
             for r in rows[:limit]
         ]
-        return Page(items, limit, offset, offset + limit if len(rows) > limit else None)
+        more = len(rows) > limit
+        total = None if more or offset else len(items)  # a count over the groups would cost
+        return Page(items, limit, offset, offset + limit if more else None, total)
 
     # ---- calibration
 

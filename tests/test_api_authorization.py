@@ -386,7 +386,7 @@ def test_a_former_coach_reads_the_trajectory_as_it_stood(api: Api) -> None:
     journey.evidence(["LO2"])
     former = api.get(journey.path, ("coach-1", Role.COACH)).json()
     assert former["version"] == before["version"] and former["coach_id"] == "coach-1"
-    history = api.get(journey.path + "/history", ("coach-1", Role.COACH)).json()["rows"]
+    history = api.get(journey.path + "/history", ("coach-1", Role.COACH)).json()["items"]
     assert [r["version"] for r in history] == list(range(1, before["version"] + 1))
     # Asking for a later version does not get past the end of the term.
     capped = api.get(journey.path, ("coach-1", Role.COACH), params={"version": 4}).json()

@@ -134,7 +134,7 @@ def test_history_time_travel_and_etags(api: Api) -> None:
     journey.evidence(["LO2"])
     journey.command("/progress-checks", {"light": "red", "notes": "Too little"}, journey.mentor)
 
-    history = api.get(journey.path + "/history", INSPECTOR).json()["rows"]
+    history = api.get(journey.path + "/history", INSPECTOR).json()["items"]
     assert [row["event_type"] for row in history] == [
         "Started",
         "EvidenceSubmitted",

@@ -151,7 +151,7 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
             f"{base}/trajectories/{own}/history",
             headers={"Authorization": f"Bearer {inspector_token}"},
         )
-        assert answer.status_code == 200 and answer.json()["rows"][0]["event_type"] == "Started"
+        assert answer.status_code == 200 and answer.json()["items"][0]["event_type"] == "Started"
 
 
 def test_api_processes_start_together_on_a_fresh_database(

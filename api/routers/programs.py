@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel, Field
 
 from api.commands import IfNoneMatch, etag, etag_matches
 from api.deps import ApplicationDep, may_read
 from api.problems import Problem, problems
+from api.reading import Limit, Offset
 from api.responses import json_response
 from api.schemas.programs import ProgramDefinitionView, ProgramVersionView, ProgramView
 from domain import policy
@@ -21,6 +23,56 @@ router = APIRouter(tags=["programs"])
 ProgramId = Annotated[uuid.UUID, Path(description="The program's id.")]
 VersionNumber = Annotated[int, Path(ge=1, le=1_000_000, description="A published version.")]
 Reader = Annotated[Actor, Depends(may_read(policy.READS["program"]))]
+
+
+class ProgramItem(BaseModel):
+    id: uuid.UUID
+    code: str
+    title: str
+    latest_version: int | None
+    version: int = Field(description="The program aggregate's version (its ETag).")
+
+
+class ProgramPage(BaseModel):
+    """One page of programs, ordered by code."""
+
+    limit: int = Field(description="Page size asked for.")
+    offset: int = Field(description="Programs skipped.")
+    next_offset: int | None = Field(description="Offset of the next page; null on the last.")
+    total: int = Field(description="All programs.")
+    items: list[ProgramItem]
+
+
+@router.get(
+    "/programs",
+    response_model=ProgramPage,
+    operation_id="list_programs",
+    summary="Every program, by code",
+    responses=problems(401, 403, 422),
+)
+def list_programs(
+    application: ApplicationDep,
+    actor: Reader,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    programs = list(application.directory.programs())
+    chosen = programs[offset : offset + limit]
+    more = offset + limit < len(programs)
+    items = [
+        ProgramItem(
+            id=p.id, code=p.code, title=p.title, latest_version=p.latest_version, version=p.version
+        )
+        for p in chosen
+    ]
+    page = ProgramPage(
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if more else None,
+        total=len(programs),
+        items=items,
+    )
+    return json_response(page)
 
 
 @router.get(

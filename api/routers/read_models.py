@@ -16,74 +16,43 @@ committee, quality, inspector and admin read everything.
 from __future__ import annotations
 
 import re
-import types
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, cast, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, BeforeValidator, Field, create_model
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.deps import StateDep, may_read
 from api.problems import Problem, problems
+from api.reading import (
+    ASSESSOR_ROWS,
+    MAX_WAIT,
+    MEMBER_PEOPLE,
+    PAIR_ROWS,
+    PROGRAM_ROWS,
+    PROGRESS_PEOPLE,
+    IdText,
+    Limit,
+    Offset,
+    PhaseName,
+    Reading,
+    page_model,
+    reading,
+    row_model,
+    scoped,
+    service_of,
+)
 from api.schemas.common import MAX_INT
 from domain import policy
-from domain.directory import Directory
-from domain.policy import Relation
-from domain.values import Actor, Phase
+from domain.values import Actor
 from projections import log
 from projections.models.borging import CHECKS, EXCEPTIONS, ITEMS
 from projections.models.calibration import ASSESSORS, PAIRS
 from projections.models.cohorts import MEMBERS
-from projections.models.progress import ASSESSORS as PROGRESS_ASSESSORS
 from projections.models.progress import LIGHTS, OUTCOMES, TRAJECTORIES
-from projections.queries import Page, ReadQueries, Where
-from projections.schema import Table
-from projections.service import ProjectionService
 
 router = APIRouter(prefix="/read-models", tags=["read models"])
-
-PY_TYPES: dict[str, Any] = {
-    "uuid": uuid.UUID,
-    "text": str,
-    "int": int,
-    "bool": bool,
-    "float": float,
-    "time": datetime,
-    "json": Any,
-    "bytes": bytes,
-}
-MAX_WAIT = 5.0
-MAX_OFFSET = 1_000_000
-
-# ---- response models, derived from the table declarations so the two never drift apart
-
-
-def row_model(table: Table, name: str, **extra: Any) -> type[BaseModel]:
-    fields: dict[str, Any] = {
-        c.name: (PY_TYPES[c.type] | None, Field(description=c.description)) for c in table.columns
-    }
-    fields.update(extra)
-    model: type[BaseModel] = create_model(name, __doc__=table.doc, **fields)
-    return model
-
-
-def page_model(item: type[BaseModel], name: str) -> type[BaseModel]:
-    model: type[BaseModel] = create_model(
-        name,
-        position=(int, Field(description="The log position the data reflects.")),
-        stale=(bool, Field(description="True if min_position was asked and not reached.")),
-        limit=(int, Field(description="Page size asked for.")),
-        offset=(int, Field(description="Rows skipped.")),
-        next_offset=(int | None, Field(description="Offset of the next page; null on the last.")),
-        items=(
-            cast(Any, types.GenericAlias(list, (item,))),
-            Field(description="The rows of this page."),
-        ),
-    )
-    return model
-
 
 ProgressRow = row_model(TRAJECTORIES, "ProgressRow")
 OutcomeRow = row_model(OUTCOMES, "ProgressOutcomeRow")
@@ -150,20 +119,8 @@ ExceptionPage = page_model(ExceptionRow, "BorgingExceptionPage")
 
 # ---- parameters
 
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
-MinPosition = Annotated[
-    int | None,
-    Query(
-        ge=0,
-        le=2**62,
-        description="Wait (at most 5 s) until the read model has applied the log up to this "
-        "position, e.g. the `position` a command answered.",
-    ),
-]
-IdText = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
-ProgramId = Annotated[uuid.UUID | None, Query(description="The program.")]
 ProgramVersion = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+ProgramId = Annotated[uuid.UUID | None, Query(description="The program.")]
 NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
@@ -187,7 +144,6 @@ Until = Annotated[
 InactiveDays = Annotated[
     int, Query(ge=1, le=3650, description="No activity for this many days counts as at risk.")
 ]
-PhaseName = Literal["orientation", "low_stakes", "medium_stakes", "high_stake", "resit", "closed"]
 LightName = Literal["green", "orange", "red", "none"]
 Decision = Literal["pending", "ratified", "referred_back"]
 ItemName = Literal[
@@ -202,7 +158,6 @@ ItemName = Literal[
     "quorum",
 ]
 # The literals above are spelled out for the OpenAPI document; they must match the domain's.
-assert set(get_args(PhaseName)) == {p.value for p in Phase}
 assert list(get_args(ItemName)) == list(ITEMS)
 
 
@@ -221,55 +176,6 @@ def moment(value: datetime | None, name: str) -> datetime | None:
 # ---- consistency (read-your-writes) and access
 
 
-@dataclass(frozen=True)
-class Reading:
-    queries: ReadQueries
-    position: int
-    stale: bool
-    directory: Directory
-
-    def page(self, page: Page) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "stale": self.stale,
-            "limit": page.limit,
-            "offset": page.offset,
-            "next_offset": page.next_offset,
-            "items": page.items,
-        }
-
-
-def service_of(state: Any) -> ProjectionService:
-    service = state.services.get("projections")
-    if not isinstance(service, ProjectionService):
-        raise Problem(503, "Read models unavailable", "The projection service is not running.")
-    return service
-
-
-def reading(name: str) -> Any:
-    """A dependency that waits for `min_position` on projection `name` (bounded)."""
-
-    def dependency(
-        state: StateDep, response: Response, min_position: MinPosition = None
-    ) -> Reading:
-        service = service_of(state)
-        if min_position is None:
-            position = service.store.position(name) or 0
-            stale = False
-        else:
-            position = service.store.position(name) or 0
-            if position < min_position and min_position <= log.head(service.app):
-                wait = min(MAX_WAIT, service.config.read_wait_max)
-                position = service.wait_for(name, min_position, wait)
-            stale = position < min_position
-        response.headers["X-Projection-Position"] = str(position)
-        if stale:
-            response.headers["X-Projection-Stale"] = "true"
-        return Reading(ReadQueries(service.store), position, stale, state.application.directory)
-
-    return dependency
-
-
 ProgressReader = Annotated[Actor, Depends(may_read(policy.READS["progress"]))]
 CohortReader = Annotated[Actor, Depends(may_read(policy.READS["cohorts"]))]
 MemberReader = Annotated[Actor, Depends(may_read(policy.READS["cohort_members"]))]
@@ -283,41 +189,6 @@ CalibrationReading = Annotated[Reading, Depends(reading("calibration"))]
 BorgingReading = Annotated[Reading, Depends(reading("borging"))]
 
 READ_PROBLEMS = problems(401, 403, 422)
-
-# Per read model table: how a row names the people related to it, and its program.
-PROGRESS_PEOPLE: dict[Relation | str, str] = {
-    Relation.STUDENT: "student_id = ?",
-    Relation.COACH: "coach_id = ?",
-    Relation.MENTOR: "mentor_id = ?",
-    Relation.ASSESSOR: "trajectory_id IN (SELECT trajectory_id FROM {assessors} "
-    "WHERE assessor_id = ?)",
-    "program": "program_id",
-}
-MEMBER_PEOPLE: dict[Relation | str, str] = {
-    Relation.COACH: "coach_id = ?",
-    Relation.MENTOR: "mentor_id = ?",
-    "program": "program_id",
-}
-ASSESSOR_ROWS: dict[Relation | str, str] = {
-    Relation.ASSESSOR: "assessor_id = ?",
-    "program": "program_id",
-}
-PAIR_ROWS: dict[Relation | str, str] = {
-    Relation.ASSESSOR: "? IN (assessor_a, assessor_b)",
-    "program": "program_id",
-}
-PROGRAM_ROWS: dict[Relation | str, str] = {"program": "program_id"}
-
-
-def scoped(read: Reading, actor: Actor, name: str, columns: dict[Relation | str, str]) -> Where:
-    """A filter that keeps only the rows this caller may see (`domain.policy.row_scope`)."""
-    directory = read.directory
-    scope = policy.row_scope(actor, policy.READS[name], directory)
-    assessors = read.queries.q(PROGRESS_ASSESSORS)
-    return read.queries.where().within(
-        scope, {k: v.replace("{assessors}", assessors) for k, v in columns.items()}
-    )
-
 
 # ---- progress
 
@@ -405,7 +276,7 @@ def list_cohorts(
     program_version: ProgramVersion = None,
     cohort: IdText = None,
     inactive_days: InactiveDays = 14,
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100).")] = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """One summary per program version and cohort, ordered by program, version and cohort:

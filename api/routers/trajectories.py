@@ -8,15 +8,28 @@ their term. The commands on a trajectory are in `api/routers/commands.py`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field
 from pydantic_core import PydanticSerializationError
 
 from api.commands import IfNoneMatch, etag, etag_matches
 from api.deps import StateDep, may_read
 from api.problems import Problem, problems
+from api.reading import (
+    PROGRESS_PEOPLE,
+    IdText,
+    Limit,
+    Offset,
+    PhaseName,
+    Reading,
+    page_model,
+    reading,
+    scoped,
+)
 from api.reads import TrajectoryReads
 from api.responses import json_response
 from api.schemas.common import MAX_INT, IsoDateTime
@@ -43,6 +56,91 @@ def _moment(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 lies before the first representable UTC
         raise Problem(422, "Invalid input", "as_of is out of range", kind="invalid-input") from None
+
+
+class TrajectoryItem(BaseModel):
+    """One trajectory in a list: who and where, and how far it is."""
+
+    id: uuid.UUID
+    program_id: uuid.UUID
+    program_version: int
+    cohort: str
+    student_id: str
+    student_name: str | None = Field(description="From the person registry, if known.")
+    coach_id: str
+    mentor_id: str
+    phase: str
+    next_step: str
+    latest_light: str | None
+    closed: bool
+    version: int
+    last_activity_at: datetime
+
+
+TrajectoryPage = page_model(TrajectoryItem, "TrajectoryPage")
+Lister = Annotated[Actor, Depends(may_read(policy.READS["progress"]))]
+ListReading = Annotated[Reading, Depends(reading("progress"))]
+
+
+@router.get(
+    "/trajectories",
+    response_model=TrajectoryPage,
+    operation_id="list_trajectories",
+    summary="Find trajectories: by program, cohort, people, phase, or a student's name",
+    responses=problems(401, 403, 422),
+)
+def list_trajectories(
+    state: StateDep,
+    actor: Lister,
+    read: ListReading,
+    program_id: Annotated[uuid.UUID | None, Query(description="The program.")] = None,
+    cohort: IdText = None,
+    student_id: IdText = None,
+    coach_id: IdText = None,
+    mentor_id: IdText = None,
+    phase: Annotated[PhaseName | None, Query(description="Where the trajectories stand.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="Part of the student's name or number (accents and case aside).",
+        ),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Only the trajectories the caller may read, ordered by trajectory id. From the progress
+    read model: pass `min_position` to see a trajectory just started."""
+    where = scoped(read, actor, "progress", PROGRESS_PEOPLE)
+    for column, value in (
+        ("program_id", program_id),
+        ("cohort", cohort),
+        ("student_id", student_id),
+        ("coach_id", coach_id),
+        ("mentor_id", mentor_id),
+        ("phase", phase),
+    ):
+        where.eq(column, value)
+    persons = state.persons
+    if q is not None:
+        found = sorted(persons.matching(q))
+        if not found:
+            where.add("1 = 0")
+        else:
+            where.among("student_id", found)
+    page = read.queries.progress(where, limit, offset)
+    names = persons.all()
+    items = [
+        {
+            "id": row["trajectory_id"],
+            "student_name": names.get(row["student_id"]),
+            **{k: row[k] for k in TrajectoryItem.model_fields if k in row},
+        }
+        for row in page.items
+    ]
+    return read.page(replace(page, items=items))
 
 
 def reads_of(state: AppState) -> TrajectoryReads:
@@ -137,11 +235,30 @@ def get_trajectory(
     summary="Every event of a trajectory: who did what, when",
     responses=problems(401, 403, 404, 422),
 )
-def get_history(trajectory_id: TrajectoryId, state: StateDep, actor: Reader) -> Response:
+def get_history(
+    trajectory_id: TrajectoryId,
+    state: StateDep,
+    actor: Reader,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Events per page: 500 unless asked, at most 1000.")
+    ] = 500,
+    offset: Offset = 0,
+) -> Response:
+    """Oldest first; a former coach or mentor sees the events of their term."""
     application = state.application
     window = reads_of(state).read(trajectory_id, lambda t: application.read_access(actor, t))
     events = list(application.trajectory_events(trajectory_id))
     if window.up_to_version is not None:
         events = events[: window.up_to_version]
-    rows = [HistoryRowView.model_validate(row, from_attributes=True) for row in history(events)]
-    return json_response(TrajectoryHistory(trajectory_id=trajectory_id, rows=rows))
+    chosen = history(events[offset : offset + limit])
+    rows = [HistoryRowView.model_validate(row, from_attributes=True) for row in chosen]
+    more = offset + limit < len(events)
+    page = TrajectoryHistory(
+        trajectory_id=trajectory_id,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if more else None,
+        total=len(events),
+        items=rows,
+    )
+    return json_response(page)

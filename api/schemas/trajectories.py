@@ -141,7 +141,11 @@ class HistoryRowView(BaseModel):
 
 
 class TrajectoryHistory(BaseModel):
-    """Every event of the trajectory, in order, with who did it and when (R1)."""
+    """The events of the trajectory, in order, with who did it and when (R1): one page."""
 
     trajectory_id: uuid.UUID
-    rows: list[HistoryRowView]
+    limit: int = Field(description="Page size asked for.")
+    offset: int = Field(description="Events skipped.")
+    next_offset: int | None = Field(description="Offset of the next page; null on the last.")
+    total: int = Field(description="Events the caller may read.")
+    items: list[HistoryRowView]

@@ -1,0 +1,65 @@
+"""GET /persons/{id}: a person's display name, for those who may know it.
+
+The events carry person ids only; names live in the person registry. Staff of any program are
+known by name to everyone signed in (students see who coaches and assesses them); a student
+only to themselves and to those who may read one of their trajectories. To anyone else the
+person does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel, Field
+
+from api.deps import StateDep, may_read
+from api.problems import problems
+from api.reading import PROGRESS_PEOPLE, Reading, reading, scoped
+from api.responses import json_response
+from domain import policy
+from domain.values import Actor, StaffRole
+
+router = APIRouter(tags=["persons"])
+
+PersonId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x20\x7f-\xa0]+$",
+        description="The person's id.",
+    ),
+]
+Reader = Annotated[Actor, Depends(may_read(policy.READS["person"]))]
+ProgressReading = Annotated[Reading, Depends(reading("progress"))]
+
+
+class PersonView(BaseModel):
+    id: str
+    name: str = Field(description="The display name, as the person registry has it.")
+    staff: bool = Field(description="Registered as staff for a program.")
+
+
+@router.get(
+    "/persons/{person_id}",
+    response_model=PersonView,
+    operation_id="get_person",
+    summary="A person's display name",
+    responses=problems(401, 404, 422),
+)
+def get_person(
+    person_id: PersonId, state: StateDep, actor: Reader, read: ProgressReading
+) -> Response:
+    directory = state.application.directory
+    staff = any(directory.programs_where(person_id, role) for role in StaffRole)
+    name = state.persons.all().get(person_id)
+    known = staff or actor.person_id == person_id or _reads_a_trajectory_of(read, actor, person_id)
+    if name is None or not known:
+        raise policy.not_found("person", person_id)
+    return json_response(PersonView(id=person_id, name=name, staff=staff))
+
+
+def _reads_a_trajectory_of(read: Reading, actor: Actor, student_id: str) -> bool:
+    where = scoped(read, actor, "progress", PROGRESS_PEOPLE).eq("student_id", student_id)
+    return read.queries.progress(where, 1, 0).items != []
