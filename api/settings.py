@@ -6,8 +6,12 @@ serve the same configuration.
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import timedelta
+from typing import Any
 
+from pydantic import Field, field_validator
+
+from api.expiry import DEFAULT_TOKEN_LIFETIME, DURATION, parse_duration
 from domain.config import Settings
 
 
@@ -37,3 +41,19 @@ class ApiSettings(Settings):
     token_cache_seconds: float = Field(
         10.0, ge=0, description="How long a checked token is trusted before it is looked up again."
     )
+    token_lifetime: timedelta = Field(
+        DEFAULT_TOKEN_LIFETIME,
+        gt=timedelta(0),
+        description="How long a token lives unless `token create --expires` says otherwise: "
+        "12h, 90d, ISO 8601 (PT12H) or seconds.",
+    )
+
+    @field_validator("token_lifetime", mode="before")
+    @classmethod
+    def _short_duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if DURATION.match(value):
+                return parse_duration(value)
+            if value.strip().isdigit():
+                return timedelta(seconds=int(value))
+        return value
