@@ -16,6 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
 from api import routers, services
+from api.docs import install_docs
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
 from api.settings import ApiSettings
@@ -109,7 +110,11 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by install_docs from installed files: FastAPI's own pages load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     install_problem_handlers(app)
     for router in discover_routers():
         app.include_router(router)
