@@ -12,7 +12,6 @@ UV_STAMP := $(VENV)/.installed-uv
 export BEWIJSKETEN_TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432
 # uv works on the venv made here with the interpreter given, and never fetches a Python.
 export UV_PYTHON_DOWNLOADS := never
-export UV_LINK_MODE ?= copy
 # `make lock` takes the newest releases published before this moment, so that running it again
 # gives the same files; move it forward to take newer releases.
 LOCK_DATE := 2026-12-01T00:00:00Z
