@@ -62,7 +62,10 @@ class LazyCommands(TyperGroup):
             command = _commands_of(cmd_name).get(cmd_name)
             if command is not None:
                 return command
-        return _all_commands().get(cmd_name)
+        everything = _all_commands()
+        # Typer suggests a near name for a typo from the commands it holds.
+        self.commands.update(everything)
+        return everything.get(cmd_name)
 
 
 app = typer.Typer(
