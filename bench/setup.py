@@ -3,10 +3,10 @@
     python -m bench.setup [--port 8911]
 
 Works on a fresh clone of the committed HEAD in a temporary directory:
-- cold: a fresh clone, an empty uv cache and no pip cache: `make run` until `/health` answers
-  200, split into the install (until make starts the server) and the start (seeding the demo);
+- cold: a fresh clone, empty uv and pip caches: `make run` until `/health` answers 200, split
+  into the install (until make starts the server) and the rest (start-up, seeding the demo);
 - warm: `make run` again in the same clone (installed, demo seeded);
-- fresh clone, warm cache: another clone, with the uv cache the cold run filled;
+- fresh clone, warm caches: another clone, with the caches the cold run filled;
 - test tools: `make .venv/.installed` after the cold run (what `make test` adds);
 - the raw baseline: plain pip installing the same lock file into a fresh venv with no cache
   (`pip install --require-hashes -r requirements/run.txt`, then `-e . --no-deps`), beside uv's
@@ -101,7 +101,10 @@ def main() -> None:
     base.pop("VIRTUAL_ENV", None)
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        env = base | {"UV_CACHE_DIR": str(work / "uv-cache"), "PIP_NO_CACHE_DIR": "1"}
+        env = base | {
+            "UV_CACHE_DIR": str(work / "uv-cache"),
+            "PIP_CACHE_DIR": str(work / "pip-cache"),
+        }
         clone(work / "cold")
         cold_install, cold_total = make_run(work / "cold", env, args.port)
         _, warm_total = make_run(work / "cold", env, args.port)
@@ -121,7 +124,7 @@ def main() -> None:
     print("|---|---:|---:|")
     print(f"| cold: fresh clone, empty caches | {cold_install:.1f} | {cold_total:.1f} |")
     print(f"| warm: same clone again | – | {warm_total:.1f} |")
-    print(f"| fresh clone, warm uv cache | {cached_install:.1f} | {cached_total:.1f} |")
+    print(f"| fresh clone, warm caches | {cached_install:.1f} | {cached_total:.1f} |")
     print(f"test tools added by `make test` (cold cache): {test_tools:.1f} s")
     print(
         f"install of requirements/run.txt: uv (cold) {cold_install:.1f} s, plain pip (no cache) "
