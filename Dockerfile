@@ -1,10 +1,14 @@
 FROM python:3.11-slim
 WORKDIR /app
+COPY requirements/run.txt ./requirements/run.txt
+# The runtime exactly as locked (hashes checked), then the project without dependencies of its
+# own choosing, built with the locked setuptools.
+RUN pip install --no-cache-dir --require-hashes -r requirements/run.txt
 COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY projections ./projections
 COPY api ./api
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 ENV BEWIJSKETEN_DATA_DIR=/data
 VOLUME ["/data"]
 EXPOSE 8000

@@ -1,22 +1,51 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything else is set up on the way.
+# Both install from the lock files in requirements/ (hashes checked): `make run` the runtime
+# only, `make test` the test tools too. `make lock` re-resolves them (see requirements/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+LOCKS := requirements
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+UV_STAMP := $(VENV)/.installed-uv
 export BEWIJSKETEN_TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432
+# uv works on the venv made here with the interpreter given, and never fetches a Python.
+export UV_PYTHON_DOWNLOADS := never
+# `make lock` takes the newest releases published before this moment, so that running it again
+# gives the same files; move it forward to take newer releases.
+LOCK_DATE := 2026-12-01T00:00:00Z
+COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--exclude-newer $(LOCK_DATE) --custom-compile-command "make lock"
 
-.PHONY: run test lint typecheck pytest compose-check demo bench clean
+.PHONY: run test lint typecheck pytest compose-check demo bench lock clean
 
-$(STAMP): pyproject.toml
+$(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCKS)/uv.txt
+	touch $@
 
-run: $(STAMP)
+# The project itself goes in editable, after the locked install and without dependencies of
+# its own choosing; its build backend comes from the lock (no build isolation).
+$(RUN_STAMP): $(LOCKS)/run.txt pyproject.toml $(UV_STAMP)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCKS)/run.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	touch $@
+
+$(STAMP): $(LOCKS)/test.txt pyproject.toml $(UV_STAMP)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCKS)/test.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	touch $@ $(RUN_STAMP)
+
+lock: $(UV_STAMP)
+	$(COMPILE) pyproject.toml --extra dev $(LOCKS)/build.in -o $(LOCKS)/test.txt
+	$(COMPILE) pyproject.toml $(LOCKS)/build.in -c $(LOCKS)/test.txt -o $(LOCKS)/run.txt
+	$(COMPILE) $(LOCKS)/uv.in -o $(LOCKS)/uv.txt
+
+run: $(RUN_STAMP)
 	$(BIN)/bewijsketen serve --demo
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/bewijsketen demo
 
 lint: $(STAMP)

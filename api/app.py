@@ -13,6 +13,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 
+from api.docs import install_docs
 from api.limits import BodyLimits
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
@@ -93,10 +94,14 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by install_docs from installed files: FastAPI's own pages load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_depth=settings.max_body_depth
     )
+    install_docs(app)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -1,5 +1,6 @@
 """The demo on first start: seed the demo class into an empty store, then hand out a token for
-one persona of each role so that /docs can be tried at once."""
+one persona of each role so that /docs can be tried at once; later starts hand out the same
+tokens while they work."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from pathlib import Path
 
 from rich.console import Console
 
+from api.expiry import shown
 from api.state import AppState
-from api.tokens import TokenStore
-from domain.persistence.files import write_private
-from domain.values import Role
+from api.tokens import IssuedToken, TokenStore
+from domain.persistence.files import private_file, write_private
+from domain.values import Actor, Role
 
 console = Console()
 PERSONAS_FILE = "demo-personas.json"
+TOKENS_FILE = "demo-tokens.json"
 DEMO_STUDENTS = 25
 DEMO_SEED = 7
 
@@ -42,20 +45,66 @@ def ensure_demo(state: AppState) -> dict[Role, str]:
     return {Role(role): str(person) for role, person in stored.items()}
 
 
+def _read_tokens(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def demo_tokens(
+    store: TokenStore, personas: dict[Role, str], path: Path
+) -> dict[Role, IssuedToken]:
+    """A working token per persona: the one stored at `path` while it still works (not expired,
+    not revoked, same person), a new one otherwise; returns them with what is known of each.
+
+    The file holds the tokens themselves, so it is the owner's alone (0600); it exists only for
+    the demo, so that each start shows the same tokens instead of minting more.
+    """
+    stored = _read_tokens(path)
+    tokens: dict[Role, IssuedToken] = {}
+    for role, person in personas.items():
+        entry = stored.get(role.value)
+        token = entry.get("token") if isinstance(entry, dict) else None
+        if isinstance(token, str) and store.authenticate(token) == Actor(person, role):
+            info = store.info(token)
+            if info is not None:
+                tokens[role] = IssuedToken(token, info)
+                continue
+        tokens[role] = store.issue(person, role)
+    kept = {
+        role.value: {"person": issued.info.person_id, "token": issued.token}
+        for role, issued in tokens.items()
+    }
+    if kept != stored:
+        write_private(path, json.dumps(kept, indent=2).encode("utf-8"))
+    elif path.exists():
+        private_file(path)
+    return tokens
+
+
 def announce_demo(state: AppState) -> dict[Role, str]:
-    """Seeds if needed, prints the URL of /docs and a fresh token per persona; returns tokens."""
+    """Seeds if needed, prints the URL of /docs and a token per persona; returns the tokens."""
     personas = ensure_demo(state)
-    tokens: dict[Role, str] = {}
+    tokens: dict[Role, IssuedToken] = {}
     store = state.authenticator
     if isinstance(store, TokenStore):
-        tokens = {role: store.create(person, role) for role, person in personas.items()}
+        tokens = demo_tokens(store, personas, state.settings.data_dir / TOKENS_FILE)
     settings = state.settings
     if tokens:
         # Plain lines, never wrapped or cut: the tokens must survive copy and paste.
-        print("Demo tokens (shown once; use one with Authorize in /docs):", flush=True)
-        for role, token in tokens.items():
-            print(f"  {role.value:<10} {personas[role]:<12} {token}", flush=True)
+        print("Demo tokens (use one with Authorize in /docs):", flush=True)
+        for role, issued in tokens.items():
+            print(f"  {role.value:<10} {personas[role]:<12} {issued.token}", flush=True)
+        until = min(issued.info.expires_at for issued in tokens.values())
+        print(
+            f"Valid until {shown(until)} at least; each start shows the same ones until they "
+            f"expire (BEWIJSKETEN_TOKEN_LIFETIME). They are kept in {TOKENS_FILE} in the "
+            "data directory.",
+            flush=True,
+        )
     elif personas:
         print("The authenticator is not the token store: sign in through it.", flush=True)
     print(f"API docs: http://{settings.host}:{settings.port}/docs", flush=True)
-    return tokens
+    return {role: issued.token for role, issued in tokens.items()}

@@ -8,14 +8,19 @@ configuration.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.expiry import DEFAULT_TOKEN_LIFETIME, DURATION, parse_duration
 from domain.persistence.config import StoreConfig
-from projections.audit.config import AuditConfig
-from projections.config import ProjectionConfig
+
+if TYPE_CHECKING:
+    from projections.audit.config import AuditConfig
+    from projections.config import ProjectionConfig
 
 
 class Settings(BaseSettings):
@@ -77,6 +82,12 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         10.0, ge=0, description="How long a checked token is trusted before it is looked up again."
     )
+    token_lifetime: timedelta = Field(
+        DEFAULT_TOKEN_LIFETIME,
+        gt=timedelta(0),
+        description="How long a token lives unless `token create --expires` says otherwise: "
+        "12h, 90d, ISO 8601 (PT12H) or seconds.",
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1, description="Largest request body accepted, in bytes (413 above)."
     )
@@ -132,6 +143,16 @@ class Settings(BaseSettings):
     audit_batch_size: int = Field(5000, ge=1, description="Events sealed per transaction at most.")
     audit_poll_seconds: float = Field(0.1, gt=0, description="Pause of the sealer when idle.")
 
+    @field_validator("token_lifetime", mode="before")
+    @classmethod
+    def _short_duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if DURATION.match(value):
+                return parse_duration(value)
+            if value.strip().isdigit():
+                return timedelta(seconds=int(value))
+        return value
+
     @property
     def store(self) -> StoreConfig:
         return StoreConfig(
@@ -155,8 +176,12 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return self.store.sqlite_path
 
+    # The read side's and the audit log's parts are imported when asked for: a short command
+    # (`bewijsketen token create`) loads neither.
     @property
     def projections(self) -> ProjectionConfig:
+        from projections.config import ProjectionConfig
+
         return ProjectionConfig.build(
             self.store,
             read_schema=self.read_schema,
@@ -168,6 +193,8 @@ class Settings(BaseSettings):
 
     @property
     def audit(self) -> AuditConfig:
+        from projections.audit.config import AuditConfig
+
         key = self.audit_private_key
         return AuditConfig(
             enabled=self.audit_enabled,

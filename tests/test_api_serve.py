@@ -136,11 +136,12 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
         assert answer.status_code == 200 and answer.json()["student_id"] == student
         assert httpx.get(f"{base}/docs").status_code == 200
 
-    # A second start finds the demo in place: no second seeding, fresh tokens again.
+    # A second start finds the demo in place: no second seeding, the same tokens again.
     with process(serve, data_dir, "Uvicorn running") as output:
         assert "Seeded the demo" not in "".join(output)
-        assert len(tokens_in(output)) == 8
+        assert tokens_in(output) == tokens
         assert wait_healthy(base, tokens["quality"][1])["position"] == first_position
+    assert (data_dir / "demo-tokens.json").stat().st_mode & 0o777 == 0o600
 
     # uvicorn's factory reads the same settings from the environment: same store, same tokens.
     factory = [str(BIN / "uvicorn"), "--factory", "api.app:create_app", "--port", str(port)]
