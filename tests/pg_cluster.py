@@ -95,8 +95,16 @@ class Cluster:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def kill(self) -> None:
-        """SIGKILL to the postmaster: what a crash or an OOM kill does."""
-        os.kill(self.postmaster_pid(), signal.SIGKILL)
+        """SIGKILL to the postmaster: what a crash or an OOM kill does. Returns once its
+        backends have noticed and gone too (each finishes the statement it is running first),
+        so that from then on the database answers nobody."""
+        postmaster = self.postmaster_pid()
+        children = _children_of(postmaster)
+        os.kill(postmaster, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, "the backends outlive their postmaster"
+            time.sleep(0.02)
 
     def create_database(self, name: str) -> str:
         with psycopg.connect(f"{self.url}/postgres", autocommit=True) as conn:
@@ -109,3 +117,26 @@ class Cluster:
     def destroy(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: the command may hold spaces, so split after its ")".
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
