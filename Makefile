@@ -18,7 +18,9 @@ LOCK_DATE := 2026-12-01T00:00:00Z
 COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--exclude-newer $(LOCK_DATE) --custom-compile-command "make lock"
 
-.PHONY: run test lint typecheck pytest compose-check demo bench lock clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test lint typecheck pytest compose-check contract demo bench lock clean
 
 $(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +60,17 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
+# The contract checker (Spectral) from the npm registry, exactly as package-lock.json pins it.
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+# The API document passes Spectral's OpenAPI rules (.spectral.yaml): no error, no warning.
+contract: $(STAMP) $(NODE_STAMP)
+	mkdir -p var
+	$(BIN)/python -m api.openapi var/openapi.json
+	node_modules/.bin/spectral lint var/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+
 # docker-compose.yml must parse; Debian's docker-compose (v1) does so without a Docker engine.
 compose-check:
 	@if ! command -v docker-compose >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -68,10 +81,10 @@ compose-check:
 		docker-compose config -q && echo "docker-compose.yml: valid"; \
 	else echo "docker-compose is not installed here: docker-compose.yml not validated"; fi
 
-test: lint typecheck compose-check pytest
+test: lint typecheck compose-check contract pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.commands
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

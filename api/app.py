@@ -41,6 +41,40 @@ The audit trail of qualifying decisions in learning-based qualification (lerend 
 """
 
 
+# Every tag an operation carries, described: the groups of the API reference.
+TAGS: list[dict[str, str]] = [
+    {"name": "trajectories", "description": "Find, start and read a student's trajectory."},
+    {
+        "name": "evidence and feedback",
+        "description": "The low-stakes chapter: evidence, "
+        "feedback, progress checks, baseline and exhibitions.",
+    },
+    {
+        "name": "medium-stakes",
+        "description": "The medium-stakes, the green light and the early route.",
+    },
+    {
+        "name": "high-stake",
+        "description": "The high-stake: request, assessors, judgments, "
+        "interview, final levels, conclusion, development plan.",
+    },
+    {"name": "committee", "description": "The exam committee's votes."},
+    {"name": "programs", "description": "Programs, their versions and their staff."},
+    {"name": "persons", "description": "People's display names, for those who may know them."},
+    {
+        "name": "read models",
+        "description": "Dashboards: progress, cohorts, workload, "
+        "calibration and borging, with read-your-writes.",
+    },
+    {
+        "name": "audit",
+        "description": "The verifiable log: checkpoints, proofs, verification "
+        "and the decision dossier.",
+    },
+    {"name": "health", "description": "Whether the service and its store are up."},
+]
+
+
 def build_services(state: AppState) -> None:
     """The background services of the API process, by the name they report under."""
     state.services["projections"] = projection_service.build(state)
@@ -94,6 +128,12 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=TAGS,
+        # Stable operation ids: the route functions' names (a command's is its own name).
+        generate_unique_id_function=lambda route: route.name,
+        servers=[{"url": settings.public_url, "description": "This server."}],
+        contact={"name": "bewijsketen", "url": f"{settings.public_url}/docs"},
+        license_info={"name": "Proprietary: the school's own record"},
         # Served by install_docs from installed files: FastAPI's own pages load from a CDN.
         docs_url=None,
         redoc_url=None,

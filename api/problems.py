@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -58,6 +59,39 @@ class Problem(Exception):
         self.extra = extra
 
 
+# Every kind of problem the API answers with, its one status, and when. docs/api.md holds this
+# table (a test keeps the two equal); an answer with another status for a kind is a bug.
+PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "malformed-body": (400, "The body is not JSON at all."),
+    "unauthorized": (401, "No bearer token, a token that is not valid, or expired."),
+    "not-permitted": (
+        403,
+        "The caller may see this but not do it; `rule` names the rule that says who does.",
+    ),
+    "not-found": (
+        404,
+        "No such resource, or one the caller may not see: the same answer, word for word.",
+    ),
+    "http-404": (404, "No such path."),
+    "http-405": (405, "The path exists, the method not (`Allow` lists the methods)."),
+    "already-exists": (409, "A program or trajectory with this id exists."),
+    "rule-violation": (409, "A rule refused the command in the state it found; `rule` names it."),
+    "conflict": (
+        409,
+        "Concurrent writers kept winning, or the audit log cannot do this now (no key, empty).",
+    ),
+    "version-mismatch": (412, "If-Match is not the current version (`current_version`)."),
+    "body-too-large": (413, "The body is larger than the server accepts."),
+    "validation": (422, "The request does not match the schema; `errors` names each field."),
+    "invalid-input": (422, "A rule refused the input itself; `rule` names it."),
+    "body-too-deep": (422, "The body nests deeper than the server reads."),
+    "idempotency-key-reused": (422, "The Idempotency-Key was used before with another request."),
+    "internal": (500, "A fault of the server; nothing about it is told."),
+    "unavailable": (503, "The database cannot be reached now; retry after `Retry-After`."),
+    "read-models-unavailable": (503, "The read models are not being served by this process."),
+}
+
+
 def problem_response(
     status: int,
     title: str,
@@ -67,6 +101,9 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    expected = PROBLEM_TYPES.get(kind, (status, ""))[0]
+    if expected != status:  # a programming error: one status per kind, everywhere
+        raise AssertionError(f"problem {kind} is {expected}, not {status}")
     body = {
         "type": TYPE_BASE + kind,
         "title": title,
@@ -180,6 +217,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            # Not JSON at all: nothing could be validated.
+            return problem_response(
+                400,
+                "Malformed body",
+                "The body is not valid JSON.",
+                request.url.path,
+                "malformed-body",
+                errors=errors,
+            )
         return problem_response(
             422,
             "Validation failed",
@@ -235,6 +282,14 @@ DESCRIPTIONS = {
 }
 
 
+def problem_table() -> str:
+    """The table of docs/api.md."""
+    lines = ["| type | status | when |", "|---|---:|---|"]
+    for kind, (status, when) in PROBLEM_TYPES.items():
+        lines.append(f"| `{kind}` | {status} | {when} |")
+    return "\n".join(lines)
+
+
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the given problem statuses (see `fix_problem_media_type`)."""
     return {code: {"model": ProblemDetails, "description": DESCRIPTIONS[code]} for code in codes}
@@ -275,7 +330,17 @@ def fix_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
                     "description": DESCRIPTIONS[401],
                     "content": dict(problem_content),
                 }
+    # Every validation failure is answered as a problem document: FastAPI's own error shapes
+    # are never sent.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if not any(f'/{unused}"' in text for text in [_dumps(schema.get("paths", {}))]):
+            components.pop(unused, None)
     return schema
+
+
+def _dumps(value: Any) -> str:
+
+    return json.dumps(value)
 
 
 def _drop_null(parameter: dict[str, Any]) -> None:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
 
     # ---- the HTTP API
     host: str = Field("127.0.0.1", description="Interface the API listens on.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where clients reach this server (named in the API document); no trailing /.",
+    )
     port: int = Field(8000, ge=1, le=65535)
     seed_demo: bool = Field(False, description="Seed the demo on first start (empty store).")
     embedded_projections: bool = Field(

@@ -25,7 +25,7 @@ MAX_URI = 2_000
 MAX_ITEMS = 200
 MAX_INT = 2**31 - 1
 MAX_DETAILS_BYTES = 64 * 1024
-MAX_DETAILS_DEPTH = 3
+MAX_DETAILS_DEPTH = 2
 
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 # The same, as a JSON Schema pattern for the documentation (the validator gives the message).
@@ -184,13 +184,13 @@ def _keys_by_name(schema: dict[str, Any]) -> None:
 
 
 # Details of a correction: names with values, nested at most MAX_DETAILS_DEPTH levels deep
-# (e.g. {"levels": {"LO1": "bekwaam"}} or {"outcomes": ["LO2"]}); every text clean.
+# (e.g. {"levels": {"LO1": "bekwaam"}} or {"outcomes": ["LO2"]}); every text clean. Shallow on
+# purpose: what a correction names is a field and its corrected value.
 DetailText = Annotated[str, StringConstraints(max_length=MAX_TEXT), Clean, Documented]
 DetailKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CODE), Clean, Documented]
 Scalar = DetailText | int | float | bool | None
-Inner = Scalar | list[Scalar] | dict[DetailKey, Scalar]
 Details = Annotated[
-    dict[DetailKey, Inner | list[Inner] | dict[DetailKey, Inner]],
+    dict[DetailKey, Scalar | list[Scalar] | dict[DetailKey, Scalar]],
     AfterValidator(_small_details),
     PERSONAL,
     Field(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api.problems import problem_table
 from api.settings import Settings
 from api.state import AppState
 from domain.values import Role
@@ -140,7 +142,8 @@ def test_odd_body_input_is_422_and_writes_nothing(api: Api, journey: HttpJourney
 def test_malformed_bodies(api: Api, journey: HttpJourney) -> None:
     headers = api.headers(journey.student) | {"content-type": "application/json"}
     url = journey.path + "/evidence"
-    problem(api.client.post(url, content=b"{not json", headers=headers), 422)
+    broken = problem(api.client.post(url, content=b"{not json", headers=headers), 400)
+    assert broken["type"].endswith("/malformed-body")
     too_deep = problem(
         api.client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers=headers), 422
     )
@@ -220,3 +223,8 @@ def test_openapi_declares_problems_and_docs_work(api: Api) -> None:
     assert schema["paths"]["/trajectories/{trajectory_id}"]["get"]["security"]
     assert "security" not in schema["paths"]["/health"]["get"]
     assert api.client.get("/docs").status_code == 200
+
+
+def test_every_problem_type_has_one_status_and_the_documented_one() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    assert problem_table() in doc, "docs/api.md lists other problem types than api/problems.py"

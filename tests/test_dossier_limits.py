@@ -97,7 +97,7 @@ def test_details_at_the_commands_limits_render(api: Api) -> None:
     app = api.state.application
     walk = Journey(app, setup_program(app), "student-1")
     walk.start()
-    deepest = {"a": {"b": ["bottom"]}}  # three levels: the most a command allows
+    deepest = {"a": {"b": "bottom"}}  # two levels: the most a command allows
     # Texts as long as a text may be, as many as fit in the size a command allows.
     text = "tekst " * (MAX_TEXT // 6)
     largest = {f"t{i}": text for i in range(MAX_DETAILS_BYTES // (len(text) + 10))}

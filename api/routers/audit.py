@@ -62,6 +62,7 @@ def list_checkpoints(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
+    """Every signed checkpoint of the log, oldest first, and where the sealer stands."""
     audit = runtime(state)
     found = [c for c in audit.store.checkpoints() if c.tree_size > after][:limit]
     return {"checkpoints": [c.to_json() for c in found], "sealer": audit.sealer.status()}
@@ -89,6 +90,7 @@ def make_checkpoint(state: StateDep, _: Checkpointer) -> dict[str, Any]:
     responses=problems(401, 403, 404),
 )
 def latest_checkpoint(state: StateDep, _: Reader) -> dict[str, Any]:
+    """The newest signed checkpoint: keep it outside the system to check the log later."""
     checkpoint = runtime(state).store.latest_checkpoint()
     if checkpoint is None:
         raise _not_found("no checkpoint has been signed yet")
@@ -105,6 +107,7 @@ def checkpoint_of_size(
     _: Reader,
     tree_size: Annotated[int, Path(ge=1, le=2**62, description="Leaves in the tree.")],
 ) -> dict[str, Any]:
+    """The signed checkpoint of exactly this tree size, if one was signed."""
     checkpoint = runtime(state).store.checkpoint(tree_size)
     if checkpoint is None:
         raise _not_found(f"no checkpoint of tree size {tree_size}")
@@ -124,6 +127,7 @@ def inclusion_proof(
         int | None, Query(ge=1, le=2**62, description="Default: the latest checkpoint.")
     ] = None,
 ) -> dict[str, Any]:
+    """The audit path from an event's leaf to the root of a signed tree (RFC 9162)."""
     try:
         return proofs.inclusion(runtime(state).store, position, tree_size)
     except proofs.ProofError as exc:
@@ -138,6 +142,8 @@ def inclusion_proof(
 def consistency_proof(
     state: StateDep, _: Reader, first: TreeSize, second: TreeSize
 ) -> dict[str, Any]:
+    """Proof that the tree of one size is a prefix of the tree of another (RFC 9162): the
+    log only grew."""
     try:
         return proofs.consistency(runtime(state).store, first, second)
     except proofs.ProofError as exc:

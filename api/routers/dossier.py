@@ -45,6 +45,9 @@ def dossier(
         int | None, Query(ge=1, le=1_000, description="Up to the decision on this attempt.")
     ] = None,
 ) -> Response:
+    """Per attempt the whole chain in order, with who, when and why, the program rules that
+    applied, and for every event its leaf hash and inclusion proof against the latest signed
+    checkpoint (docs/audit.md says how to check them)."""
     app.read_access(actor, app.get_trajectory(trajectory_id), DOSSIER.readers)
     audit = runtime(state)
     try:

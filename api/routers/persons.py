@@ -51,6 +51,8 @@ class PersonView(BaseModel):
 def get_person(
     person_id: PersonId, state: StateDep, actor: Reader, read: ProgressReading
 ) -> Response:
+    """Staff are known to everyone signed in; a student to themselves and to those who may
+    read one of their trajectories. Otherwise 404, as for a person who does not exist."""
     directory = state.application.directory
     staff = any(directory.programs_where(person_id, role) for role in StaffRole)
     name = state.persons.all().get(person_id)

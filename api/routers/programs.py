@@ -56,6 +56,7 @@ def list_programs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    """Every program the school runs this way, with its latest published version."""
     programs = list(application.directory.programs())
     chosen = programs[offset : offset + limit]
     more = offset + limit < len(programs)
@@ -91,6 +92,7 @@ def get_program(
     actor: Reader,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
+    """Its published versions and the staff registered per role; the ETag is its version."""
     program = application.get_program(program_id)
     tag = etag(program.version)
     if etag_matches(if_none_match, program.version):
@@ -108,6 +110,7 @@ def get_program(
 def get_program_version(
     program_id: ProgramId, number: VersionNumber, application: ApplicationDep, actor: Reader
 ) -> Response:
+    """The definition as published: outcomes, criteria, rubric and settings (R3)."""
     program = application.get_program(program_id)
     if number not in program.versions:
         raise Problem(
