@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         "connects anew on the next request: keeps recovery after an outage short.",
     )
     command_retries: int = Field(8, ge=0, description="Retries of a command on a version conflict.")
-    snapshot_interval: int = Field(50, ge=2)
+    snapshot_interval: int = Field(
+        50, ge=2, description="A trajectory is snapshotted every this many events."
+    )
     aggregate_cache: int = Field(
         1000, ge=0, description="Aggregates kept in memory between commands (see command_cache)."
     )
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Where clients reach this server (named in the API document); no trailing /.",
     )
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
     seed_demo: bool = Field(False, description="Seed the demo on first start (empty store).")
     embedded_projections: bool = Field(
         True, description="Run the projection runner inside the API process."
@@ -211,3 +213,25 @@ class Settings(BaseSettings):
             batch_size=self.audit_batch_size,
             poll_seconds=self.audit_poll_seconds,
         )
+
+
+def reference() -> str:
+    """Every setting with its variable, default and meaning: docs/configuration.md's table."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "unset" if default is None else f"`{default}`"
+        meaning = (field.description or "").replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `BEWIJSKETEN_{name.upper()}` | {shown} | {meaning} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import pathlib
+
+    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+    text = doc.read_text(encoding="utf-8")
+    start = text.index("| variable |")
+    end = text.index("\n\n", start) if "\n\n" in text[start:] else len(text)
+    doc.write_text(text[:start] + reference() + text[end:], encoding="utf-8")
+    print(f"wrote {doc}")

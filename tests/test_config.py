@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import Settings
+from api.settings import Settings, reference
 
 
 def test_embedded_sqlite_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +87,12 @@ def test_no_module_but_the_settings_reads_the_environment() -> None:
         if "BaseSettings" in path.read_text(encoding="utf-8")
     ]
     assert readers == ["api/settings.py"]
+
+
+def test_the_configuration_reference_is_the_settings_class() -> None:
+    undescribed = [name for name, f in Settings.model_fields.items() if not f.description]
+    assert not undescribed, f"settings without a description: {undescribed}"
+    doc = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+    assert reference() in doc.read_text(encoding="utf-8"), (
+        "docs/configuration.md is out of date: run `python -m api.settings`"
+    )

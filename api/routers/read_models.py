@@ -1,16 +1,8 @@
-"""GET endpoints of the four read models, with filters, pages and read-your-writes.
+"""GET endpoints of the four read models, with filters and pages.
 
-Read-your-writes: every command answers with the log `position` of its last event. A query
-that passes `?min_position=N` waits (at most BEWIJSKETEN_READ_WAIT_MAX seconds, 5 by default)
-until the read model has applied the log up to N. If it has not by then, or N lies beyond the
-log's head (no command answered it), the answer still comes, at once, with `stale: true` in the
-body and `X-Projection-Stale: true`: the client decides whether to retry. Every answer carries
-`X-Projection-Position`, the position the data reflects.
-
-Who reads what (docs/read-models.md has the full table): a student reads only their own
-progress; a coach or mentor the progress of the trajectories they coach or mentor, and every
-cohort overview (teams plan together); an assessor only their own workload and calibration;
-committee, quality, inspector and admin read everything.
+Paging, read-your-writes (`min_position`) and the filter to the rows a caller may see are
+shared with the other lists (api/reading.py); who reads which rows is declared in
+`domain.policy.READS` (docs/read-models.md and docs/authorization.md have the tables).
 """
 
 from __future__ import annotations
