@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from projections.audit.checkpoint import Checkpoint
+from projections.audit.checkpoint import Checkpoint, ExternalCheckpoint, from_note
 from projections.audit.merkle import consistency_proof
 from projections.audit.note import NoteError, parse_note
 from projections.audit.policy import Policy, Witness
 from projections.audit.store import AuditStore
 from projections.audit.timestamps import TimestampError, request_token, timestamped_bytes
 from projections.audit.tlog import AddCheckpoint, check_cosignature, cosignature_time
+from projections.audit.witness import origin_hash
 
 log = logging.getLogger(__name__)
 
@@ -269,3 +270,50 @@ class Cosigner:
 
 def time_now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class WitnessView:
+    """What the policy's witnesses hold for this log (their monitoring checkpoints)."""
+
+    checkpoints: list[ExternalCheckpoint] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def fetch_witnessed(policy: Policy, origin: str, timeout: float = 5.0) -> WitnessView:
+    """GET <witness>/<sha256(origin)>/checkpoint from every witness with a URL: the largest
+    tree each one cosigned. A verifier checks the store against them, so a truncated or
+    rewritten log cannot hide behind its own tables."""
+    view = WitnessView()
+    for name, witness in policy.witnesses.items():
+        if not witness.url:
+            continue
+        url = f"{witness.url}/{origin_hash(origin)}/checkpoint"
+        try:
+            response = httpx.get(url, timeout=timeout)
+        except httpx.HTTPError as exc:
+            view.notes.append(f"witness {name} at {url} did not answer: {exc}")
+            continue
+        if response.status_code == 404:
+            view.notes.append(f"witness {name} has not cosigned any checkpoint of {origin}")
+            continue
+        if response.status_code != 200:
+            view.notes.append(f"witness {name} answered {response.status_code}")
+            continue
+        try:
+            checkpoint = from_note(response.text)
+            note = parse_note(response.text)
+        except (ValueError, NoteError) as exc:
+            view.problems.append(f"witness {name} serves no readable checkpoint: {exc}")
+            continue
+        own = [s for s in note.signatures if s.by(witness.verifier)]
+        if not own or not all(check_cosignature(witness.verifier, note, s) for s in own):
+            view.problems.append(
+                f"witness {name} serves a checkpoint without a valid cosignature of its key"
+            )
+            continue
+        view.checkpoints.append(
+            ExternalCheckpoint(checkpoint, None, f"the checkpoint witness {name} cosigned")
+        )
+    return view

@@ -439,7 +439,7 @@ class StoreVerifier:
                 report.problems.append(f"a timestamp is kept for tree size {size}, no checkpoint")
                 continue
             try:
-                verify_token(token, timestamped_bytes(cp), self.tsa_roots)
+                verify_token(token, timestamped_bytes(cp), list(self.tsa_roots))
             except TimestampError as exc:
                 report.problems.append(
                     f"the timestamp of the checkpoint at tree size {size} fails: {exc}"
