@@ -124,12 +124,12 @@ def serve(
         _fail("no log to follow: give --log <vkey> (or BEWIJSKETEN_AUDIT_WITNESS_LOGS)")
     try:
         logs = [parse_vkey(v) for v in vkeys]
-        witness = Witness(
-            signer, logs, state_file or audit.witness_state_path(Settings().data_dir)
-        )
+        witness = Witness(signer, logs, state_file or audit.witness_state_path(Settings().data_dir))
     except NoteError as exc:
         _fail(str(exc))
-    where = f"http://{host or audit.witness_host}:{port if port is not None else audit.witness_port}"
+    where = (
+        f"http://{host or audit.witness_host}:{port if port is not None else audit.witness_port}"
+    )
     console.print(f"witness {signer.verifier.vkey}")
     console.print(f"following {', '.join(sorted(witness.origins))}; submission prefix {where}")
     uvicorn.run(

@@ -14,7 +14,14 @@ import json.scanner
 import re
 from typing import Any
 
-_WS = re.compile(r"[ \t\n\r]*").match
+_BLANK = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(s: str, at: int) -> int:
+    found = _BLANK.match(s, at)
+    return found.end() if found else at
+
+
 _scanstring: Any = getattr(json.decoder, "scanstring")
 _make_scanner: Any = getattr(json.scanner, "py_make_scanner")
 
@@ -36,7 +43,7 @@ def _object(
 ) -> tuple[dict[str, Any], int]:
     s, end = s_and_end
     out: dict[str, Any] = {}
-    end = _WS(s, end).end()
+    end = _skip(s, end)
     if s[end : end + 1] == "}":
         return out, end + 1
     while True:
@@ -46,23 +53,23 @@ def _object(
         key, end = _scanstring(s, end + 1, strict)
         if key in out:
             raise json.JSONDecodeError(f"the key {key!r} appears twice in one object", s, at)
-        end = _WS(s, end).end()
+        end = _skip(s, end)
         if s[end : end + 1] != ":":
             raise json.JSONDecodeError("Expecting ':' delimiter", s, end)
-        end = _WS(s, end + 1).end()
+        end = _skip(s, end + 1)
         try:
             value, end = scan_once(s, end)
         except StopIteration as err:
             raise json.JSONDecodeError("Expecting value", s, err.value) from None
         out[key] = value
-        end = _WS(s, end).end()
+        end = _skip(s, end)
         char = s[end : end + 1]
         end += 1
         if char == "}":
             return out, end
         if char != ",":
             raise json.JSONDecodeError("Expecting ',' delimiter", s, end - 1)
-        end = _WS(s, end).end()
+        end = _skip(s, end)
 
 
 def _no_constant(name: str) -> Any:
