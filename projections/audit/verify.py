@@ -726,7 +726,8 @@ class StoreVerifier:
                 target.label,
                 f"the {target.label} covers {target.size} events, but only "
                 f"{tree.frontier.size} are stored: events after position {tree.last_position} "
-                "were removed",
+                "were removed (or, if the log went on since, events after its last matching "
+                f"checkpoint, tree size {tree.last_ok_size}, were replaced)",
             )
         return None
 
