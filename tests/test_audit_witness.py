@@ -145,9 +145,13 @@ def test_two_witnesses_cosign_a_growing_log(log: Log, monkeypatch: pytest.Monkey
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             latest = log.runtime.store.latest_checkpoint()
-            if latest and latest.tree_size > sizes[-1] and len(latest.cosignatures) == 2:
-                if log.runtime.store.load_state().last_position == head:
-                    break
+            if (
+                latest
+                and latest.tree_size > sizes[-1]
+                and len(latest.cosignatures) == 2
+                and log.runtime.store.load_state().last_position == head
+            ):
+                break
             time.sleep(0.05)
         assert latest is not None and len(latest.cosignatures) == 2, service.status()
     finally:
