@@ -5,7 +5,12 @@ refused by both, and `audit verify` under the policy names the checkpoint or the
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
+import json
 import time
+import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +25,14 @@ from api.cli.main import app as cli
 from domain.application import Bewijsketen
 from domain.config import Settings
 from domain.journey import Journey, setup_program
+from projections.audit import bundle_format as fmt
+from projections.audit.bundle import bundle_files
+from projections.audit.bundle_verify import BundleTrust, verify_bundle_bytes
 from projections.audit.checkpoint import log_verifier
 from projections.audit.config import AuditSettings
 from projections.audit.keys import private_pem
 from projections.audit.merkle import Frontier
+from projections.audit.policy import load_policy
 from projections.audit.runtime import AuditRuntime, open_runtime
 from projections.audit.sealer import SealerService
 from projections.audit.store import NODE_MIN_LEVEL
@@ -266,3 +275,50 @@ def truncate(raw: RawStore, cut: int) -> None:
         "UPDATE {p}bewijsketen_audit_state SET tree_size = %s, last_position = %s, frontier = %s",
         (size, int(leaves[-1][1]), frontier.to_bytes()),
     )
+
+
+def test_an_outside_verifier_checks_a_witnessed_bundle(log: Log) -> None:
+    """tests/c2sp_independent.py shares no code with the project: from the C2SP texts and
+    docs/audit.md alone it checks the checkpoint, both cosignatures and every tlog-proof."""
+    journey = log.student(1)
+    log.runtime.sealer.checkpoint_now()
+    files = bundle_files(log.app, log.runtime.store, log.vkey, journey.id)
+    policy = outside.read_policy(log.policy.read_text())
+    assert policy.quorum == 2
+    tree, body, signatures = outside.open_checkpoint(files[fmt.CHECKPOINT].decode(), policy.logs[0])
+    timestamps = [outside.cosigned_by(body, signatures, w) for w in policy.witnesses.values()]
+    assert all(t is not None and abs(t - time.time()) < 600 for t in timestamps)
+    lines = files[fmt.EVENTS].decode().splitlines()
+    for line in lines:
+        event = json.loads(line)
+        leaf = outside.leaf_hash_of(
+            event["position"],
+            uuid.UUID(event["aggregate_id"]).bytes,
+            event["version"],
+            event["topic"],
+            base64.b64decode(event["state"]),
+        )
+        proof = files[f"proofs/{event['position']}.tlog-proof"].decode()
+        proven, cosigners = outside.check_proof(proof, policy, leaf)
+        assert proven == tree and sorted(cosigners) == ["w1", "w2"]
+        # A changed event is not proven.
+        with pytest.raises(outside.Rejected, match="inclusion proof"):
+            outside.check_proof(proof, policy, hashlib.sha256(b"\x00other").digest())
+    # A policy that wants a third witness is not met; one without the log's key fails.
+    strict = outside.SimplePolicy(policy.logs, policy.witnesses, 3)
+    with pytest.raises(outside.Rejected, match="quorum"):
+        outside.check_proof(proof, strict, leaf)
+    with pytest.raises(outside.Rejected, match="not signed by a log"):
+        outside.check_proof(proof, outside.SimplePolicy([], policy.witnesses, 0), leaf)
+    # The project's own verifier agrees under the same policy file.
+    report = verify_bundle_bytes(zipped(files), BundleTrust(load_policy(log.policy)))
+    assert report.ok, report.lines()
+    assert sorted(report.witnesses) == ["w1", "w2"]
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
