@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +53,7 @@ def witness_keygen(name: str, key_file: Path) -> str:
     return vkey
 
 
-@contextmanager
-def witness_process(directory: Path, name: str, logs: list[str]) -> Iterator[WitnessProcess]:
+def _spawn(directory: Path, name: str, logs: list[str]) -> WitnessProcess:
     directory.mkdir(parents=True, exist_ok=True)
     key_file = directory / "key.pem"
     vkey = witness_keygen(name, key_file)
@@ -82,40 +81,57 @@ def witness_process(directory: Path, name: str, logs: list[str]) -> Iterator[Wit
     process = subprocess.Popen(
         command, env=env, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise AssertionError(f"witness {name} exited: {output}")
-            try:
-                if httpx.get(f"{url}/{'0' * 64}/checkpoint", timeout=1).status_code == 404:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"witness {name} did not start")
-            time.sleep(0.1)
-        yield WitnessProcess(name, vkey, url, key_file, state, process)
-    finally:
-        process.terminate()
+    return WitnessProcess(name, vkey, f"http://127.0.0.1:{port}", key_file, state, process)
+
+
+def _wait(witness: WitnessProcess, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if witness.process.poll() is not None:
+            out = witness.process.stdout.read().decode() if witness.process.stdout else ""
+            raise AssertionError(f"witness {witness.name} exited: {out}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+            if httpx.get(f"{witness.url}/{'0' * 64}/checkpoint", timeout=1).status_code == 404:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"witness {witness.name} did not start")
+        time.sleep(0.1)
+
+
+def _stop(witness: WitnessProcess) -> None:
+    witness.process.terminate()
+    try:
+        witness.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        witness.process.kill()
+        witness.process.wait()
+    if witness.process.stdout:
+        witness.process.stdout.close()
+
+
+@contextmanager
+def witness_processes(
+    directory: Path, logs: list[str], count: int
+) -> Iterator[list[WitnessProcess]]:
+    """`count` witnesses, started side by side (each import of the CLI takes a while)."""
+    started: list[WitnessProcess] = []
+    try:
+        for n in range(1, count + 1):
+            started.append(_spawn(directory / f"w{n}", f"witness{n}.test/w{n}", logs))
+        for witness in started:
+            _wait(witness)
+        yield started
+    finally:
+        for witness in started:
+            _stop(witness)
 
 
 @contextmanager
 def two_witnesses(directory: Path, logs: list[str]) -> Iterator[list[WitnessProcess]]:
-    with ExitStack() as stack:
-        yield [
-            stack.enter_context(witness_process(directory / f"w{n}", f"witness{n}.test/w{n}", logs))
-            for n in (1, 2)
-        ]
+    with witness_processes(directory, logs, 2) as started:
+        yield started
 
 
 def policy_text(log_vkey: str, witnesses: list[WitnessProcess], quorum: str = "both") -> str:
