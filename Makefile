@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export BEWIJSKETEN_TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432
 
-.PHONY: run test lint typecheck pytest compose-check demo bench clean
+.PHONY: run test lint typecheck pytest compose-check test-tools demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) test-tools
 	$(BIN)/pytest -q
+
+# The audit tests check the log with standard tools: Go's signed-note and tlog packages
+# (Debian's golang-golang-x-mod-dev) and `openssl ts` as a local time-stamping authority.
+TEST_TOOLS := golang-go golang-golang-x-mod-dev openssl
+test-tools:
+	@if ! { command -v go && command -v openssl && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb; } >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1) || true; \
+	fi
 
 # docker-compose.yml must parse; Debian's docker-compose (v1) does so without a Docker engine.
 compose-check:
