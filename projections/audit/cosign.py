@@ -40,11 +40,6 @@ class WitnessRefused(RuntimeError):
     """A witness did not cosign; the message says why (its status and answer)."""
 
 
-def http_post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
-    response = httpx.post(url, content=body, timeout=timeout)
-    return response.status_code, response.headers.get("content-type", ""), response.content
-
-
 @dataclass
 class WitnessState:
     size: int = 0
@@ -57,14 +52,27 @@ class WitnessClient:
     """Submits checkpoints to one witness and checks what it answers."""
 
     def __init__(
-        self, witness: Witness, store: AuditStore, timeout: float, post: Post = http_post
+        self, witness: Witness, store: AuditStore, timeout: float, post: Post | None = None
     ) -> None:
         assert witness.url is not None
         self.witness = witness
         self.store = store
         self.timeout = timeout
-        self.post = post
+        self.post = post or self._keep_alive
         self.state = WitnessState()
+        self._http: httpx.Client | None = None
+
+    def _keep_alive(self, url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+        # tlog-witness asks clients to keep connections alive; one client per witness.
+        if self._http is None:
+            self._http = httpx.Client(timeout=timeout)
+        response = self._http.post(url, content=body)
+        return response.status_code, response.headers.get("content-type", ""), response.content
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     def request(self, checkpoint: Checkpoint, old: int) -> bytes:
         proof = consistency_proof(old, checkpoint.tree_size, self.store) if old else []
@@ -130,7 +138,7 @@ class Cosigner:
         *,
         timeout: float = 5.0,
         tsa_url: str | None = None,
-        post: Post = http_post,
+        post: Post | None = None,
     ) -> None:
         self.store = store
         self.tsa_url = tsa_url
@@ -228,6 +236,10 @@ class Cosigner:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        self._pool.shutdown(wait=False)
+        self._pool = ThreadPoolExecutor(max(1, len(self.clients)), "audit-witness")
+        for client in self.clients:
+            client.close()
 
     def _run(self) -> None:
         latest = self.store.latest_checkpoint()

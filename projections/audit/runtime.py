@@ -31,6 +31,8 @@ class AuditRuntime:
         return self.signing_key.public_key() if self.signing_key else None
 
     def close(self) -> None:
+        if self.sealer.attestor is not None:
+            self.sealer.attestor.stop()
         self.store.close()
 
 
