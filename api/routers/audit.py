@@ -73,8 +73,8 @@ def public_key(state: StateDep) -> dict[str, Any]:
 @router.get(
     "/vkey",
     summary="The log's verifier key, signed-note format (no token needed)",
-    response_class=PlainTextResponse,
-    responses=problems(404),
+    response_model=None,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **problems(404)},
 )
 def vkey(state: StateDep) -> PlainTextResponse:
     """`<origin>+<key id>+<base64(0x01 ‖ key)>`: the line a trust policy pins (`log <vkey>`)."""

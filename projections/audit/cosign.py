@@ -245,6 +245,7 @@ class Cosigner:
         latest = self.store.latest_checkpoint()
         if latest is not None:
             self.submit(latest)
+        retry = 1.0
         while not self._stop.is_set():
             with self._wake:
                 while self._pending is None and not self._stop.is_set():
@@ -260,9 +261,13 @@ class Cosigner:
                 self.submit(checkpoint)
                 continue
             if any(c.state.cosigned != checkpoint.tree_size for c in self.clients):
-                # A witness was down or refused: retry this (or a newer) checkpoint later.
-                self._stop.wait(2.0)
+                # A witness was down or refused: retry this (or a newer) checkpoint later, less
+                # often while it keeps refusing.
+                self._stop.wait(retry)
+                retry = min(retry * 2, 60.0)
                 self.submit(checkpoint)
+            else:
+                retry = 1.0
 
     def status(self) -> dict[str, Any]:
         return {

@@ -304,7 +304,6 @@ class Sealer:
         state = self.state()
         latest = self.latest_checkpoint()
         head = self.recorder.max_notification_id() or 0
-        self._may_sign()
         return {
             "tree_size": state.tree_size,
             "last_sealed_position": state.last_position,
