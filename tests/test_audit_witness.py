@@ -43,7 +43,9 @@ from tests import c2sp_independent as outside
 from tests.test_audit_tamper import RawStore, flipped
 from tests.witness_support import WitnessProcess, policy_text, two_witnesses
 
-ORIGIN = "bewijsketen.test/audit"
+# One pair of witness processes serves the whole module (starting them is the slow part): it
+# follows a log key per test, each log under its own origin.
+LOGS = 16
 AUDIT_TABLES = ("leaves", "nodes", "state", "checkpoints", "cosignatures", "timestamps", "keys")
 
 
@@ -57,13 +59,14 @@ class Log:
     runtime: AuditRuntime
     raw: RawStore
     program_id: Any
+    origin: str
 
     @property
     def vkey(self) -> str:
-        return log_verifier(ORIGIN, self.key.public_key()).vkey
+        return log_verifier(self.origin, self.key.public_key()).vkey
 
     def open(self, key: Ed25519PrivateKey) -> AuditRuntime:
-        return open_runtime(self.app, self.settings, audit_settings(key, self.policy))
+        return open_runtime(self.app, self.settings, audit_settings(key, self.policy, self.origin))
 
     def student(self, n: int) -> Journey:
         journey = Journey(self.app, self.program_id, f"student-{n}")
@@ -71,38 +74,52 @@ class Log:
         return journey
 
 
-def audit_settings(key: Ed25519PrivateKey, policy: Path) -> AuditSettings:
+def audit_settings(key: Ed25519PrivateKey, policy: Path, origin: str) -> AuditSettings:
     return AuditSettings(
         private_key=SecretStr(private_pem(key).decode()),
         policy_file=policy,
-        origin=ORIGIN,
+        origin=origin,
         checkpoint_every=10,
         create_key=False,
         _env_file=None,
     )
 
 
+@dataclass
+class Pool:
+    keys: list[tuple[str, Ed25519PrivateKey]]
+    witnesses: list[WitnessProcess]
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
+    keys = [(f"bewijsketen.test{n}/audit", Ed25519PrivateKey.generate()) for n in range(LOGS)]
+    vkeys = [log_verifier(origin, key.public_key()).vkey for origin, key in keys]
+    with two_witnesses(tmp_path_factory.mktemp("witnesses"), vkeys) as witnesses:
+        yield Pool(keys, witnesses)
+
+
 @pytest.fixture
-def log(app: Bewijsketen, settings: Settings, tmp_path: Path) -> Iterator[Log]:
-    key = Ed25519PrivateKey.generate()
-    vkey = log_verifier(ORIGIN, key.public_key()).vkey
-    with two_witnesses(tmp_path / "witnesses", [vkey]) as witnesses:
-        policy = tmp_path / "policy.txt"
-        policy.write_text(policy_text(vkey, witnesses))
-        runtime = open_runtime(app, settings, audit_settings(key, policy))
-        try:
-            yield Log(
-                app,
-                settings,
-                key,
-                policy,
-                witnesses,
-                runtime,
-                RawStore(settings),
-                setup_program(app),
-            )
-        finally:
-            runtime.close()
+def log(app: Bewijsketen, settings: Settings, tmp_path: Path, pool: Pool) -> Iterator[Log]:
+    origin, key = pool.keys.pop()
+    vkey = log_verifier(origin, key.public_key()).vkey
+    policy = tmp_path / "policy.txt"
+    policy.write_text(policy_text(vkey, pool.witnesses))
+    runtime = open_runtime(app, settings, audit_settings(key, policy, origin))
+    try:
+        yield Log(
+            app,
+            settings,
+            key,
+            policy,
+            pool.witnesses,
+            runtime,
+            RawStore(settings),
+            setup_program(app),
+            origin,
+        )
+    finally:
+        runtime.close()
 
 
 def cli_env(log: Log, monkeypatch: pytest.MonkeyPatch, key: Ed25519PrivateKey) -> None:
@@ -113,7 +130,7 @@ def cli_env(log: Log, monkeypatch: pytest.MonkeyPatch, key: Ed25519PrivateKey) -
     else:
         monkeypatch.delenv("BEWIJSKETEN_DATABASE_URL", raising=False)
     monkeypatch.setenv("BEWIJSKETEN_AUDIT_PRIVATE_KEY", private_pem(key).decode())
-    monkeypatch.setenv("BEWIJSKETEN_AUDIT_ORIGIN", ORIGIN)
+    monkeypatch.setenv("BEWIJSKETEN_AUDIT_ORIGIN", log.origin)
     monkeypatch.setenv("BEWIJSKETEN_AUDIT_WITNESS_GRACE_SECONDS", "0")
 
 
@@ -140,7 +157,7 @@ def test_two_witnesses_cosign_a_growing_log(log: Log, monkeypatch: pytest.Monkey
             "w2",
         }
         for witness in log.witnesses:
-            held = witness.latest(origin_hash(ORIGIN))
+            held = witness.latest(origin_hash(log.origin))
             assert held.status_code == 200
             assert held.text.splitlines()[1] == str(checkpoint.tree_size)
     assert sizes == sorted(sizes) and len(set(sizes)) == 3
@@ -198,7 +215,7 @@ def test_a_rewritten_and_re_signed_log_is_refused_by_both(
         for witness in log.witnesses:
             body = AddCheckpoint(honest.tree_size, (), resigned.note).text().encode()
             assert witness.add_checkpoint(body).status_code == 403
-            held = witness.latest(origin_hash(ORIGIN)).text
+            held = witness.latest(origin_hash(log.origin)).text
             assert held.splitlines()[2] == base64.b64encode(honest.root_hash).decode()
     finally:
         forged.close()
