@@ -29,16 +29,28 @@ from projections.audit.bundle_verify import (
     verify_bundle,
     verify_bundle_bytes,
 )
-from projections.audit.checkpoint import ExternalCheckpoint, from_note, log_verifier, sign
+from projections.audit.checkpoint import (
+    Checkpoint,
+    ExternalCheckpoint,
+    from_note,
+    legacy_note_text,
+    log_verifier,
+    sign,
+)
 from projections.audit.config import AuditSettings
 from projections.audit.dossier import DossierEvent, build_dossier
+from projections.audit.keys import key_id as legacy_key_id
+from projections.audit.keys import public_pem
 from projections.audit.leaf import encode_leaf
-from projections.audit.merkle import leaf_hash
+from projections.audit.merkle import leaf_hash, tree_root
+from projections.audit.note import COSIGNATURE_V1, NoteSigner
 from projections.audit.payload import decode_plain
 from projections.audit.policy import parse_policy
+from projections.audit.proofs import inclusion_many
 from projections.audit.render import render_html
 from projections.audit.runtime import AuditRuntime, open_runtime
 from projections.audit.sealer import Sealer
+from projections.audit.source import dossier_of
 
 ORIGIN = "bewijsketen.test/audit"
 
@@ -392,3 +404,109 @@ def test_the_offline_verifier_needs_no_database_and_no_domain() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def first_format_bundle(audit: AuditRuntime, journey: Journey) -> dict[str, bytes]:
+    """A bundle as the first format wrote it: checkpoint.json, proofs.json, public-key.pem."""
+    audit.sealer.seal_all()
+    assert audit.signing_key is not None
+    size = audit.store.load_state().tree_size
+    root = tree_root(size, audit.store)
+    issued = "2026-06-01T09:00:00.000000Z"
+    note = legacy_note_text("bewijsketen", size, root, issued)
+    public = audit.signing_key.public_key()
+    checkpoint = Checkpoint(
+        "bewijsketen",
+        size,
+        root,
+        issued,
+        legacy_key_id(public),
+        audit.signing_key.sign(note.encode()),
+        legacy=True,
+    )
+    dossier, events = dossier_of(audit.app, audit.store, journey.id, None)
+    proofs = inclusion_many(audit.store, [e.row.position for e in events], size)
+    lines = [
+        json.dumps(
+            {
+                "position": e.row.position,
+                "leaf_index": proofs[e.row.position]["leaf_index"],
+                "aggregate_id": str(e.row.aggregate_id),
+                "version": e.row.version,
+                "topic": e.row.topic,
+                "state": base64.b64encode(e.row.state).decode(),
+            },
+            sort_keys=True,
+        )
+        for e in events
+    ]
+    files = {
+        fmt.EVENTS: ("\n".join(lines) + "\n").encode(),
+        fmt.V1_CHECKPOINT: (
+            json.dumps(checkpoint.to_json(), indent=2, sort_keys=True) + "\n"
+        ).encode(),
+        fmt.V1_PROOFS: (
+            json.dumps(
+                {
+                    "tree_size": size,
+                    "root_hash": root.hex(),
+                    "proofs": [proofs[e.row.position] for e in events],
+                },
+                indent=1,
+                sort_keys=True,
+            )
+            + "\n"
+        ).encode(),
+        fmt.V1_PUBLIC_KEY: public_pem(public).encode(),
+        fmt.DOSSIER_JSON: fmt.canonical_json(dossier),
+        fmt.DOSSIER_HTML: render_html(dossier, checkpoint.to_json()),
+        fmt.README: fmt.V1_README_TEXT.encode(),
+    }
+    manifest = {
+        "format": fmt.V1_FORMAT,
+        "trajectory_id": str(journey.id),
+        "attempt": None,
+        "tree_size": size,
+        "key_id": checkpoint.key_id,
+        "files": {n: hashlib.sha256(d).hexdigest() for n, d in sorted(files.items())},
+    }
+    files[fmt.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    return files
+
+
+def test_bundles_of_the_first_format_still_verify(audit: AuditRuntime) -> None:
+    journey = Journey(audit.app, setup_program(audit.app), "student-1")
+    journey.to_ratified_pass()
+    files = first_format_bundle(audit, journey)
+    html = files[fmt.DOSSIER_HTML].decode()
+    assert "proofs.json" in html and "SHA-256 van de publieke sleutel" in html
+    report = verify_bundle_bytes(zipped(files), trust(audit))
+    assert report.ok, report.lines()
+    assert verify_bundle_bytes(zipped(files), BundleTrust(trust_bundle_key=True)).warnings
+    # Strict as the second format: altered events, duplicate keys, a foreign key, witnesses.
+    forged = with_manifest(
+        files | {fmt.EVENTS: files[fmt.EVENTS].replace(b"cmF0aWZ5", b"cmVmdXNl", 1)}
+    )
+    assert "is not proven by proofs.json" in failures(
+        verify_bundle_bytes(zipped(forged), trust(audit))
+    )
+    doubled = (
+        files[fmt.V1_PROOFS].decode().replace('"tree_size":', '"tree_size": 1,\n "tree_size":', 1)
+    )
+    report = verify_bundle_bytes(
+        zipped(with_manifest(files | {fmt.V1_PROOFS: doubled.encode()})), trust(audit)
+    )
+    assert f"{fmt.V1_PROOFS} line" in failures(report) and "appears twice" in failures(report)
+    other = log_verifier(ORIGIN, Ed25519PrivateKey.generate().public_key()).vkey
+    foreign = BundleTrust(parse_policy(f"log {other}\nquorum none\n", "other.txt"))
+    assert "key changed" in failures(verify_bundle_bytes(zipped(files), foreign))
+    assert audit.sealer.vkey is not None
+    w = NoteSigner("w.test", COSIGNATURE_V1, Ed25519PrivateKey.generate()).verifier.vkey
+    witnessed = BundleTrust(parse_policy(f"log {audit.sealer.vkey}\nwitness w {w}\nquorum w\n"))
+    assert "carries no witness cosignatures" in failures(
+        verify_bundle_bytes(zipped(files), witnessed)
+    )
+    mixed = with_manifest(files | {fmt.CHECKPOINT: b"x"})
+    assert f"{fmt.CHECKPOINT} is not a file of the format {fmt.V1_FORMAT}" in failures(
+        verify_bundle_bytes(zipped(mixed), trust(audit))
+    )

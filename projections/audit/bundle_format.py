@@ -68,14 +68,17 @@ def consistency_size(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def known_name(name: str) -> bool:
-    return (
+def known_name(name: str, version: int | None = None) -> bool:
+    """Whether `name` belongs to a bundle of this format version (of either, if None)."""
+    first = name in V1_FILES or name == MANIFEST
+    second = (
         name in FILES
         or name in OPTIONAL
         or name == MANIFEST
         or proof_position(name) is not None
         or consistency_size(name) is not None
     )
+    return {1: first, 2: second}.get(version or 0, first or second)
 
 
 def consistency_text(first: int, second: int, path: list[bytes]) -> str:
@@ -102,6 +105,32 @@ Controleren zonder database:
     bewijsketen audit verify-export --policy <beleid> <dit-bestand>.zip
 Het beleid (c2sp.org/tlog-policy) noemt de sleutel van het logboek zoals de instelling die
 publiceert (GET /audit/public-key, veld vkey), de getuigen en hoeveel er moeten tekenen.
+Het formaat staat beschreven in docs/audit.md, zodat u ook een eigen controle kunt schrijven.
+"""
+
+
+# The first format (bundles written before checkpoints were C2SP notes) is still verified.
+V1_FORMAT = "bewijsketen-dossier-bundle/1"
+V1_CHECKPOINT = "checkpoint.json"
+V1_PROOFS = "proofs.json"
+V1_PUBLIC_KEY = "public-key.pem"
+V1_FILES = (EVENTS, V1_CHECKPOINT, V1_PROOFS, V1_PUBLIC_KEY, DOSSIER_JSON, DOSSIER_HTML, README)
+V1_MANIFEST_KEYS = frozenset({"format", "trajectory_id", "attempt", "tree_size", "key_id", "files"})
+V1_README_TEXT = """Besluitdossier uit bewijsketen
+==============================
+
+Deze map is een zelfstandig, controleerbaar dossier van een besluit over een leertraject.
+
+- dossier.html   het dossier om te lezen en af te drukken (tijdlijn, niveaus per leeropbrengst)
+- events.jsonl   alle gebeurtenissen zoals ze zijn opgeslagen (base64), een per regel
+- proofs.json    per gebeurtenis het bewijs van opname in het verzegelde logboek (RFC 9162)
+- checkpoint.json het ondertekende controlepunt (Ed25519) waar de bewijzen naar leiden
+- public-key.pem de publieke sleutel van het logboek
+- dossier.json   het dossier als gegevens
+- manifest.json  de SHA-256 van elk bestand
+
+Controleren zonder database:  bewijsketen audit verify-export <dit-bestand>.zip
+Vergelijk daarbij de sleutel-id met die de instelling publiceert (GET /audit/public-key).
 Het formaat staat beschreven in docs/audit.md, zodat u ook een eigen controle kunt schrijven.
 """
 

@@ -34,15 +34,16 @@ from projections.audit import bundle_format as fmt
 from projections.audit import strict_json
 from projections.audit.checkpoint import Checkpoint, ExternalCheckpoint, from_note
 from projections.audit.dossier import DossierError, DossierEvent, build_dossier
+from projections.audit.keys import SigningKeyError, load_public_pem, raw_public
 from projections.audit.leaf import encode_leaf
 from projections.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
-from projections.audit.note import NoteError, NoteVerifier, parse_vkey
+from projections.audit.note import ED25519, NoteError, NoteVerifier, parse_vkey
 from projections.audit.payload import decode_plain
 from projections.audit.policy import Policy
 from projections.audit.render import render_html
 from projections.audit.timestamps import TimestampError, timestamped_bytes, verify_token
 from projections.audit.tlog import decimal, hash_line, parse_proof
-from projections.audit.trust import build_chain, witnessed_by
+from projections.audit.trust import KeyChain, build_chain, witnessed_by
 
 HOW_TO_PIN = (
     "no trust policy given: a bundle proves nothing without the log's own key, so it is not "
@@ -146,23 +147,29 @@ def _check_manifest(files: dict[str, bytes], report: BundleReport) -> dict[str, 
         report.fail(f"{fmt.MANIFEST} {exc}")
         return None
     text = raw.decode()
-    if not isinstance(manifest, dict) or set(manifest) != fmt.MANIFEST_KEYS:
-        keys = sorted(manifest) if isinstance(manifest, dict) else type(manifest).__name__
+    formats = {fmt.FORMAT: 2, fmt.V1_FORMAT: 1}
+    version = formats.get(str(manifest.get("format"))) if isinstance(manifest, dict) else None
+    if version is None:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
         report.fail(
-            f"{fmt.MANIFEST} line 1: the manifest has the keys {sorted(fmt.MANIFEST_KEYS)}, "
-            f"not {keys}"
+            f"{fmt.MANIFEST} line {strict_json.key_line(text, 'format') or 1}: format "
+            f"{found!r}, expected {fmt.FORMAT!r} (or the first format, {fmt.V1_FORMAT!r})"
         )
         return None
-    if manifest["format"] != fmt.FORMAT:
+    keys = fmt.MANIFEST_KEYS if version == 2 else fmt.V1_MANIFEST_KEYS
+    if set(manifest) != keys:
         report.fail(
-            f"{fmt.MANIFEST} line {strict_json.key_line(text, 'format')}: format "
-            f"{manifest['format']!r}, expected {fmt.FORMAT!r}"
+            f"{fmt.MANIFEST} line 1: the manifest has the keys {sorted(keys)}, "
+            f"not {sorted(manifest)}"
         )
         return None
     listed = manifest["files"]
     if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
         report.fail(f"{fmt.MANIFEST}: `files` maps names to SHA-256 hex digests")
         return None
+    for name in sorted(files):
+        if not fmt.known_name(name, version):
+            report.fail(f"{name} is not a file of the format {manifest['format']}")
     present = set(files) - {fmt.MANIFEST}
     for name in sorted(present - set(listed)):
         report.fail(f"{name} is in the zip but not listed in {fmt.MANIFEST}")
@@ -173,9 +180,10 @@ def _check_manifest(files: dict[str, bytes], report: BundleReport) -> dict[str, 
         if hashlib.sha256(files[name]).hexdigest() != listed[name]:
             line = strict_json.key_line(text, name)
             report.fail(f"{name} was altered: its SHA-256 differs from {fmt.MANIFEST} line {line}")
-    for name in fmt.FILES:
+    for name in fmt.FILES if version == 2 else fmt.V1_FILES:
         if name not in files:
             report.fail(f"{name} is missing from the zip")
+    manifest["_version"] = version
     return manifest
 
 
@@ -232,6 +240,92 @@ def _check_checkpoint(
                 f"; the policy's quorum is {trust.policy.describe_quorum()}"
             )
     return checkpoint, [k for k, _ in chain.keys]
+
+
+def _check_checkpoint_v1(
+    files: dict[str, bytes], manifest: dict[str, Any], trust: BundleTrust, report: BundleReport
+) -> Checkpoint | None:
+    """A bundle of the first format: checkpoint.json (Ed25519 over the first format's note),
+    public-key.pem, no cosignatures."""
+    try:
+        checkpoint = Checkpoint.from_json(strict_json.loads(files[fmt.V1_CHECKPOINT]))
+        bundle_key = load_public_pem(files[fmt.V1_PUBLIC_KEY])
+    except strict_json.StrictJsonError as exc:
+        report.fail(f"{fmt.V1_CHECKPOINT} {exc}")
+        return None
+    except (ValueError, SigningKeyError) as exc:
+        report.fail(f"{fmt.V1_CHECKPOINT} or {fmt.V1_PUBLIC_KEY}: {exc}")
+        return None
+    if not checkpoint.legacy:
+        report.fail(f"{fmt.V1_CHECKPOINT}: not a checkpoint of the first format")
+        return None
+    report.tree_size, report.key_id = checkpoint.tree_size, checkpoint.key_id
+    if (manifest["tree_size"], manifest["key_id"]) != (checkpoint.tree_size, checkpoint.key_id):
+        report.fail(f"{fmt.V1_CHECKPOINT} and {fmt.MANIFEST} disagree on the tree size or key")
+    own = NoteVerifier(checkpoint.origin, ED25519, raw_public(bundle_key))
+    if trust.policy is not None:
+        anchors, source = [k for k, _ in trust.policy.logs], f"the policy {trust.policy.source}"
+        if trust.policy.quorum != "none":
+            report.fail(
+                f"{fmt.V1_CHECKPOINT}: a bundle of the first format carries no witness "
+                f"cosignatures; the policy's quorum is {trust.policy.describe_quorum()} (judge "
+                "it under a policy with `quorum none`)"
+            )
+    else:
+        anchors, source = [own], f"the key in the bundle ({fmt.V1_PUBLIC_KEY})"
+        report.warnings.append(
+            f"trusting {source}, as --trust-bundle-key asks: this shows the bundle is intact "
+            "and self-consistent, not that the school's log made it. Pin the published key in "
+            "a policy (--policy) to judge it"
+        )
+    chain = KeyChain(checkpoint.origin, [(a, 0) for a in anchors if a.kind == ED25519])
+    refusal = chain.refusal(checkpoint, fmt.V1_CHECKPOINT)
+    if refusal is not None:
+        report.fail(f"{refusal} (trusted: {source})")
+    elif not checkpoint.signed_by(bundle_key):
+        report.fail(f"{fmt.V1_PUBLIC_KEY} is not the key that signed {fmt.V1_CHECKPOINT}")
+    return checkpoint
+
+
+def _check_proofs_v1(
+    files: dict[str, bytes],
+    events: list[dict[str, Any]],
+    checkpoint: Checkpoint,
+    report: BundleReport,
+) -> None:
+    name = fmt.V1_PROOFS
+    try:
+        doc = strict_json.loads(files[name])
+        if doc["tree_size"] != checkpoint.tree_size or doc["root_hash"] != (
+            checkpoint.root_hash.hex()
+        ):
+            report.fail(f"{name} is made against another tree than {fmt.V1_CHECKPOINT}")
+        proofs = {int(p["position"]): p for p in doc["proofs"]}
+    except strict_json.StrictJsonError as exc:
+        report.fail(f"{name} {exc}")
+        return
+    except (KeyError, TypeError, ValueError) as exc:
+        report.fail(f"{name} is not valid: {exc}")
+        return
+    if len(proofs) != len(events) or set(proofs) != {e["position"] for e in events}:
+        report.fail(f"{name} holds proofs for other positions than {fmt.EVENTS}")
+    for item in events:
+        proof = proofs.get(item["position"])
+        where = f"{fmt.EVENTS} line {item['_line']}"
+        try:
+            assert proof is not None
+            path = [bytes.fromhex(h) for h in proof["path"]]
+            index = int(proof["leaf_index"])
+        except (AssertionError, KeyError, TypeError, ValueError):
+            report.fail(f"{name} has no well-formed proof for the event on {where}")
+            continue
+        if index != item["leaf_index"] or not verify_inclusion(
+            index, checkpoint.tree_size, item["_leaf_hash"], path, checkpoint.root_hash
+        ):
+            report.fail(
+                f"the event on {where} (position {item['position']}) is not proven by {name} to "
+                "be in the signed tree: the event or the proof was altered"
+            )
 
 
 # ---- 3. the events
@@ -565,18 +659,31 @@ def verify_bundle_bytes(data: bytes, trust: BundleTrust | None = None) -> Bundle
     manifest = _check_manifest(files, report)
     if manifest is None or report.failures:
         return report
-    found = _check_checkpoint(files, manifest, trust, report)
-    if found is None:
-        return report
-    checkpoint, keys = found
+    first_format = manifest["_version"] == 1
+    if first_format:
+        legacy = _check_checkpoint_v1(files, manifest, trust, report)
+        if legacy is None:
+            return report
+        checkpoint, keys = legacy, list[NoteVerifier]()
+    else:
+        found = _check_checkpoint(files, manifest, trust, report)
+        if found is None:
+            return report
+        checkpoint, keys = found
     events = _load_events(files[fmt.EVENTS], report)
     report.events = len(events)
     _check_complete(events, _uuid_text(manifest["trajectory_id"]), report)
-    _check_proofs(files, events, checkpoint, report)
-    _check_against(files, checkpoint, keys, trust, report)
-    _check_timestamp(files, checkpoint, trust, report)
+    if first_format:
+        _check_proofs_v1(files, events, checkpoint, report)
+        if trust.against:
+            report.fail("a bundle of the first format holds no consistency proofs (--against)")
+    else:
+        _check_proofs(files, events, checkpoint, report)
+        _check_against(files, checkpoint, keys, trust, report)
+        _check_timestamp(files, checkpoint, trust, report)
     _check_rendering(files, manifest, events, checkpoint, report)
-    if files.get(fmt.README) != fmt.README_TEXT.encode():
+    readme = fmt.V1_README_TEXT if first_format else fmt.README_TEXT
+    if files.get(fmt.README) != readme.encode():
         report.fail(f"{fmt.README} differs from the standard text")
     return report
 
