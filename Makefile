@@ -20,7 +20,7 @@ COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint typecheck pytest compose-check contract demo bench lock clean
+.PHONY: run test lint typecheck pytest compose-check contract test-tools demo bench lock clean
 
 $(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +57,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) test-tools
 	$(BIN)/pytest -q
 
 # The contract checker (Spectral) from the npm registry, exactly as package-lock.json pins it.
@@ -70,6 +70,16 @@ contract: $(STAMP) $(NODE_STAMP)
 	mkdir -p var
 	$(BIN)/python -m api.openapi var/openapi.json
 	node_modules/.bin/spectral lint var/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+
+# The audit tests check the log with standard tools: Go's signed-note and tlog packages
+# (Debian's golang-golang-x-mod-dev) and `openssl ts` as a local time-stamping authority.
+TEST_TOOLS := golang-go golang-golang-x-mod-dev openssl
+test-tools:
+	@if ! { command -v go && command -v openssl && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb; } >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1) || true; \
+	fi
 
 # docker-compose.yml must parse; Debian's docker-compose (v1) does so without a Docker engine.
 compose-check:

@@ -25,7 +25,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "authorization.md"
 BEGIN = "<!-- generated from the declarations by `python -m api.authorization`: do not edit -->"
 END = "<!-- end of the generated matrix -->"
 # Routes anyone may call without signing in.
-PUBLIC = frozenset({"GET /health", "GET /audit/public-key"})
+PUBLIC = frozenset({"GET /health", "GET /audit/public-key", "GET /audit/vkey"})
 
 
 @dataclass(frozen=True)

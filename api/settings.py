@@ -138,7 +138,9 @@ class Settings(BaseSettings):
         "`bewijsketen audit keygen` once and give every process the same key.",
     )
     audit_origin: str = Field(
-        "bewijsketen", description="Name of this log, signed into checkpoints."
+        "bewijsketen",
+        description="The log's origin line and key name, e.g. bewijsketen.<school domain>/audit "
+        "(unique among the logs a witness follows; no spaces or '+').",
     )
     audit_checkpoint_every: int = Field(
         1000, ge=1, description="A checkpoint after this many events..."
@@ -148,6 +150,48 @@ class Settings(BaseSettings):
     )
     audit_batch_size: int = Field(5000, ge=1, description="Events sealed per transaction at most.")
     audit_poll_seconds: float = Field(0.1, gt=0, description="Pause of the sealer when idle.")
+    audit_policy_file: Path | None = Field(
+        None,
+        description="Trust policy (c2sp.org/tlog-policy): the log's key, the witnesses (with "
+        "their URLs the log sends checkpoints to) and the quorum; `audit verify` and "
+        "GET /audit/verify check against it.",
+    )
+    audit_witness_timeout: float = Field(
+        5.0, gt=0, description="Seconds to wait for a witness or TSA."
+    )
+    audit_witness_grace_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Checkpoints younger than this may still lack the quorum's cosignatures "
+        "without failing verification.",
+    )
+    audit_tsa_url: str | None = Field(
+        None, description="RFC 3161 time-stamping authority: every checkpoint gets a token."
+    )
+    audit_tsa_roots: Path | None = Field(
+        None, description="PEM root certificate(s) of the TSA, to verify the tokens offline."
+    )
+    # `bewijsketen witness serve`: a witness for other logs (c2sp.org/tlog-witness).
+    audit_witness_name: str = Field(
+        "witness.localhost/w1", description="The witness's key name (a schema-less URL)."
+    )
+    audit_witness_key_file: Path | None = Field(
+        None, description="The witness's Ed25519 key (default <data dir>/witness/key.pem)."
+    )
+    audit_witness_logs: list[str] = Field(
+        default_factory=list,
+        description="Verifier keys (vkeys) of the logs the witness follows; the key name is "
+        "the log's origin.",
+    )
+    audit_witness_state_file: Path | None = Field(
+        None,
+        description="SQLite file of the witness's latest checkpoint per log "
+        "(default <data dir>/witness/state.sqlite).",
+    )
+    audit_witness_host: str = Field("127.0.0.1", description="Where `witness serve` listens.")
+    audit_witness_port: int = Field(
+        8181, ge=0, le=65535, description="Where `witness serve` listens (0: any free port)."
+    )
 
     @field_validator("token_lifetime", mode="before")
     @classmethod
@@ -212,6 +256,17 @@ class Settings(BaseSettings):
             checkpoint_seconds=self.audit_checkpoint_seconds,
             batch_size=self.audit_batch_size,
             poll_seconds=self.audit_poll_seconds,
+            policy_file=self.audit_policy_file,
+            witness_timeout=self.audit_witness_timeout,
+            witness_grace_seconds=self.audit_witness_grace_seconds,
+            tsa_url=self.audit_tsa_url,
+            tsa_roots=self.audit_tsa_roots,
+            witness_name=self.audit_witness_name,
+            witness_key_file=self.audit_witness_key_file,
+            witness_logs=tuple(self.audit_witness_logs),
+            witness_state_file=self.audit_witness_state_file,
+            witness_host=self.audit_witness_host,
+            witness_port=self.audit_witness_port,
         )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -183,3 +185,113 @@ def test_judgments_stay_sealed_in_the_dossier_until_all_have_judged(api: Api) ->
     walk.judge(attempt, "assessor-2", "bekwaam")
     opened = api.get(f"/trajectories/{walk.id}/dossier", COMMITTEE).json()
     assert {j["level"] for j in opened["outcomes"][0]["judgments"]} == {"professional", "bekwaam"}
+
+
+def test_the_verifier_key_in_signed_note_format(api: Api, key: Ed25519PrivateKey) -> None:
+    body = api.get("/audit/public-key", None).json()
+    text = api.get("/audit/vkey", None).text.strip()
+    assert text == body["vkey"]
+    name, key_hex, encoded = text.split("+", 2)
+    raw = base64.b64decode(encoded)
+    assert name == body["origin"] and raw == b"\x01" + key.public_key().public_bytes_raw()
+    digest = hashlib.sha256(name.encode() + b"\n" + raw).digest()
+    assert key_hex == digest[:4].hex() == body["note_key_id"]
+    checkpoint = checkpoint_now(api) if journey(api) else None
+    assert checkpoint is not None and checkpoint.key_id == key_hex
+    assert [k["vkey"] for k in api.get("/audit/public-key", None).json()["keys"]] == [text]
+
+
+def test_leaves_let_a_client_recompute_every_dossier_step(api: Api) -> None:
+    walk = journey(api)
+    checkpoint = checkpoint_now(api)
+    dossier = api.get(f"/trajectories/{walk.id}/dossier", ("student-1", Role.STUDENT)).json()
+    for step in dossier["steps"]:
+        leaf = api.get(f"/audit/leaves/{step['position']}", ("student-1", Role.STUDENT)).json()
+        encoded = base64.b64decode(leaf["leaf"])
+        state = base64.b64decode(leaf["state"])
+        # The leaf, rebuilt from the stored bytes with the encoding of docs/audit.md.
+        topic = leaf["topic"].encode()
+        rebuilt = (
+            b"\x01"
+            + step["position"].to_bytes(8, "big")
+            + b"\x10"
+            + uuid.UUID(step["aggregate_id"]).bytes
+            + step["version"].to_bytes(8, "big")
+            + len(topic).to_bytes(4, "big")
+            + topic
+            + len(state).to_bytes(4, "big")
+            + state
+        )
+        assert rebuilt == encoded
+        hashed = hashlib.sha256(b"\x00" + encoded).digest()
+        assert hashed.hex() == step["leaf_hash"] == leaf["leaf_hash"]
+        assert leaf["matches_seal"] and leaf["event"] == step["event"]
+        assert verify_inclusion(
+            step["proof"]["leaf_index"],
+            checkpoint.tree_size,
+            hashed,
+            [bytes.fromhex(p) for p in step["proof"]["path"]],
+            checkpoint.root_hash,
+        )
+
+
+def test_who_may_read_a_leaf(api: Api) -> None:
+    walk = journey(api)
+    checkpoint_now(api)
+    app = api.state.application
+    own = [e for e in app.recorder.select_notifications(0, 1000) if e.originator_id == walk.id]
+    program_event = next(
+        e for e in app.recorder.select_notifications(0, 1000) if e.originator_id != walk.id
+    )
+    path = f"/audit/leaves/{own[-1].id}"
+    for who in (("student-1", Role.STUDENT), ("coach-1", Role.COACH), QUALITY, INSPECTOR):
+        api.get(path, who, 200)
+    refused = api.get(path, ("student-2", Role.STUDENT), 404).json()
+    assert refused["type"].endswith("/not-found")
+    api.get(path, None, 401)
+    for who in (("student-2", Role.STUDENT), ("mentor-1", Role.MENTOR), COMMITTEE):
+        api.get(f"/audit/leaves/{program_event.id}", who, 200)
+    api.get("/audit/leaves/999999", QUALITY, 404)
+    api.get("/audit/leaves/0", QUALITY, 422)
+
+
+def test_a_ratification_is_checkpointed_at_once(
+    settings: Settings, key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neither the count nor the clock would sign a checkpoint during this test.
+    monkeypatch.setenv("BEWIJSKETEN_AUDIT_CHECKPOINT_EVERY", "100000")
+    monkeypatch.setenv("BEWIJSKETEN_AUDIT_CHECKPOINT_SECONDS", "3600")
+    with running_api(api_settings(settings)) as api:
+        app = api.state.application
+        walk = Journey(app, setup_program(app), "student-1")
+        walk.to_green_light()
+        attempt = walk.request_high_stake()
+        walk.assign(attempt)
+        walk.judge(attempt, "assessor-1", "bekwaam")
+        walk.judge(attempt, "assessor-2", "bekwaam")
+        walk.conclude(attempt)
+        deadline = time.monotonic() + 20
+        while (
+            api.state.application.recorder.max_notification_id()
+            != (api.get("/health", QUALITY).json()["services"]["sealer"]["last_sealed_position"])
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        before = api.get("/audit/checkpoints", COMMITTEE).json()["checkpoints"]
+        walk.votes(attempt)
+        head = app.recorder.max_notification_id()
+        while True:
+            latest = api.get("/audit/checkpoints/latest", COMMITTEE, None)
+            if latest.status_code == 200 and latest.json()["tree_size"] >= len(
+                list(app.recorder.select_notifications(0, 10_000))
+            ):
+                break
+            assert time.monotonic() < deadline, "no checkpoint after the ratification"
+            time.sleep(0.05)
+        dossier = api.get(f"/trajectories/{walk.id}/dossier", COMMITTEE).json()
+        assert dossier["steps"][-1]["event"] == "DecisionRatified"
+        assert dossier["steps"][-1]["position"] == head
+        assert dossier["audit"]["unproven_positions"] == []
+        assert (
+            len(api.get("/audit/checkpoints", COMMITTEE).json()["checkpoints"]) == len(before) + 1
+        )

@@ -22,10 +22,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.settings import Settings
 from domain.application import Bewijsketen
 from domain.journey import Journey, setup_program
-from projections.audit.checkpoint import dump_external, load_external
+from projections.audit.checkpoint import (
+    Checkpoint,
+    dump_external,
+    legacy_note_text,
+    load_external,
+)
 from projections.audit.config import AuditConfig
+from projections.audit.keys import key_id as legacy_key_id
 from projections.audit.leaf import StoredRow, row_hash
-from projections.audit.merkle import Frontier
+from projections.audit.merkle import Frontier, tree_root
 from projections.audit.sealer import Sealer
 from projections.audit.store import NODE_MIN_LEVEL, AuditStore, open_store
 from projections.audit.verify import ALTERED, INSERTED, MISSING, REORDERED, verify_store
@@ -287,3 +293,32 @@ def test_sealing_continues_after_a_restart_and_new_events(
     again.checkpoint_now()
     assert world.verify().ok
     assert world.store.load_state().tree_size == len(world.raw.positions())
+
+
+def test_checkpoints_stored_in_the_first_format_still_verify(world: World) -> None:
+    """A log that began before checkpoints were C2SP notes: its old rows keep verifying."""
+    size = 5
+    root = tree_root(size, world.store)
+    issued = "2026-01-05T10:00:00.000000Z"
+    note = legacy_note_text("bewijsketen", size, root, issued)
+    old = Checkpoint(
+        "bewijsketen",
+        size,
+        root,
+        issued,
+        legacy_key_id(world.key.public_key()),
+        world.key.sign(note.encode()),
+        legacy=True,
+    )
+    assert world.store.add_checkpoint(old)
+    stored = world.store.checkpoint(size)
+    assert stored == old and stored.legacy
+    report = world.verify()
+    assert report.ok, report.lines()
+    assert report.checkpoints == len(world.store.checkpoints())
+    world.raw.run(
+        "UPDATE {p}bewijsketen_audit_checkpoints SET root_hash = %s WHERE tree_size = %s",
+        (b"\x22" * 32, size),
+    )
+    problems = world.verify().problems
+    assert any(f"tree size {size}" in p and "forged or altered" in p for p in problems), problems

@@ -40,7 +40,7 @@ def _commands_of(module_name: str) -> dict[str, Command]:
 
 
 # The command modules, in the order `--help` lists their commands.
-MODULES = ("demo", "trajectory", "serve", "token", "projections", "audit")
+MODULES = ("demo", "trajectory", "serve", "token", "projections", "audit", "witness")
 
 
 def _module_names() -> list[str]:

@@ -1,22 +1,32 @@
-"""The verifiable audit log: public key, checkpoints, proofs and the read-only verification.
+"""The verifiable audit log: public key, checkpoints, proofs, leaves and the verification.
 
-docs/audit.md describes the leaf encoding, the checkpoint note and how to check a proof.
+docs/audit.md describes the leaf encoding, the checkpoint note (C2SP) and how to check a proof.
 """
 
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import PlainTextResponse
 
-from api.deps import StateDep, may_read
+from api.deps import ApplicationDep, StateDep, may_read
 from api.problems import Problem, problems
 from api.services.sealer import runtime
 from domain import policy
+from domain.application import Bewijsketen
+from domain.errors import DomainError
 from domain.values import Actor
 from projections.audit import proofs
+from projections.audit.checkpoint import log_verifier
+from projections.audit.cosign import fetch_witnessed
 from projections.audit.keys import key_id, public_pem, raw_public
+from projections.audit.leaf import LEAF_VERSION, encode_leaf
+from projections.audit.merkle import leaf_hash
+from projections.audit.sealer import KeyChanged, event_name
+from projections.audit.timestamps import TimestampError, load_roots
 from projections.audit.verify import verify_store
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -38,15 +48,39 @@ def _not_found(detail: str) -> Problem:
 )
 def public_key(state: StateDep) -> dict[str, Any]:
     """Pin its `key_id` outside the system: every checkpoint names the key that signed it."""
-    key = runtime(state).public_key
+    audit = runtime(state)
+    key = audit.public_key
     if key is None:
         raise _not_found("no signing key is configured: run `bewijsketen audit keygen`")
+    verifier = log_verifier(audit.audit.origin, key)
     return {
         "algorithm": "Ed25519",
         "key_id": key_id(key),
         "public_key": base64.b64encode(raw_public(key)).decode(),
         "pem": public_pem(key),
+        "origin": audit.audit.origin,
+        "vkey": verifier.vkey,
+        "note_key_id": verifier.key_hex,
+        "keys": [
+            {"vkey": vkey, "announced_in": announcement}
+            for _, vkey, announcement in audit.store.log_keys()
+        ],
     }
+
+
+@router.get(
+    "/vkey",
+    summary="The log's verifier key, signed-note format (no token needed)",
+    response_model=None,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **problems(404)},
+)
+def vkey(state: StateDep) -> PlainTextResponse:
+    """`<origin>+<key id>+<base64(0x01 ‖ key)>`: the line a trust policy pins (`log <vkey>`)."""
+    audit = runtime(state)
+    key = audit.public_key
+    if key is None:
+        raise _not_found("no signing key is configured: run `bewijsketen audit keygen`")
+    return PlainTextResponse(log_verifier(audit.audit.origin, key).vkey + "\n")
 
 
 @router.get(
@@ -78,7 +112,10 @@ def make_checkpoint(state: StateDep, _: Checkpointer) -> dict[str, Any]:
     audit = runtime(state)
     if audit.signing_key is None:
         raise Problem(409, "Conflict", "no signing key is configured", kind="conflict")
-    checkpoint = audit.sealer.checkpoint_now()
+    try:
+        checkpoint = audit.sealer.checkpoint_now()
+    except KeyChanged as exc:
+        raise Problem(409, "Conflict", str(exc), kind="conflict") from None
     if checkpoint is None:
         raise Problem(409, "Conflict", "the log is empty: nothing to sign yet", kind="conflict")
     return checkpoint.to_json()
@@ -150,12 +187,100 @@ def consistency_proof(
         raise _not_found(str(exc)) from None
 
 
+def may_read_event(
+    app: Bewijsketen, actor: Actor, aggregate_id: uuid.UUID, version: int, topic: str
+) -> bool:
+    """Who may read a stored event: whoever may read its trajectory, by their relation to it
+    (domain.policy), a former coach or mentor only the events of their term; a program's
+    events, anyone signed in."""
+    if not topic.rsplit(":", 1)[-1].startswith("Trajectory."):
+        return True
+    try:
+        access = app.read_access(actor, app.get_trajectory(aggregate_id))
+    except DomainError:
+        return False
+    return access.up_to_version is None or version <= access.up_to_version
+
+
+@router.get(
+    "/leaves/{position}",
+    summary="The stored bytes of the event at a position and its leaf encoding",
+    responses=problems(401, 403, 404, 422),
+)
+def leaf(
+    state: StateDep,
+    app: ApplicationDep,
+    actor: Reader,
+    position: Annotated[int, Path(ge=1, le=2**62, description="The event's log position.")],
+) -> dict[str, Any]:
+    """Recompute the leaf hash from `state` (the bytes as stored) with the encoding in
+    docs/audit.md, and check it against a dossier step's `leaf_hash` and proof."""
+    audit = runtime(state)
+    found = audit.store.leaves_at_positions([position]).get(position)
+    if found is None:
+        raise _not_found(f"no sealed event at position {position}")
+    _, _, ident, version, sealed_hash = audit.store.leaf_at(position)
+    row = audit.store.find_event(ident, version)
+    aggregate = uuid.UUID(bytes=ident) if len(ident) == 16 else None
+    if (
+        row is None
+        or aggregate is None
+        or not may_read_event(app, actor, aggregate, version, row[3])
+    ):
+        raise _not_found(f"no sealed event at position {position}")
+    stored_position, _, _, topic, stored = row
+    encoded = encode_leaf(position, aggregate, version, topic, stored)
+    return {
+        "position": position,
+        "leaf_index": found[0],
+        "aggregate_id": str(aggregate),
+        "version": version,
+        "topic": topic,
+        "event": event_name(topic),
+        "state": base64.b64encode(stored).decode(),
+        "leaf": base64.b64encode(encoded).decode(),
+        "leaf_hash": leaf_hash(encoded).hex(),
+        "sealed_leaf_hash": sealed_hash.hex(),
+        "matches_seal": stored_position == position and leaf_hash(encoded) == sealed_hash,
+        "encoding": {
+            "version": LEAF_VERSION,
+            "leaf": "0x01 ‖ uint64 position ‖ uint8 len(id) ‖ id (16 bytes of the UUID) ‖ "
+            "uint64 version ‖ uint32 len(topic) ‖ topic (UTF-8) ‖ uint32 len(state) ‖ state; "
+            "integers unsigned big-endian",
+            "leaf_hash": "SHA-256(0x00 ‖ leaf)  (RFC 9162 §2.1.1)",
+        },
+    }
+
+
 @router.get(
     "/verify",
     summary="Recompute the whole log and check it against the sealed record (read only)",
     responses=problems(401, 403),
 )
 def verify(state: StateDep, _: Verifier) -> dict[str, Any]:
-    """The same check as `bewijsketen audit verify`: `ok` false names the first divergence."""
+    """The same check as `bewijsketen audit verify` under the configured trust policy
+    (BEWIJSKETEN_AUDIT_POLICY_FILE), with the checkpoints its witnesses hold: `ok` false
+    names the first divergence, or the checkpoint whose key changed."""
     audit = runtime(state)
-    return verify_store(audit.store, audit.public_key).to_json()
+    external = []
+    notes: list[str] = []
+    problems_found: list[str] = []
+    if audit.policy is not None:
+        view = fetch_witnessed(audit.policy, audit.audit.origin, audit.audit.witness_timeout)
+        external, notes, problems_found = view.checkpoints, view.notes, view.problems
+    try:
+        roots = load_roots(audit.audit.tsa_roots) if audit.audit.tsa_roots else []
+    except TimestampError as exc:
+        notes.append(str(exc))
+        roots = []
+    report = verify_store(
+        audit.store,
+        audit.public_key,
+        external,
+        policy=audit.policy,
+        tsa_roots=roots,
+        grace_seconds=audit.audit.witness_grace_seconds,
+    )
+    report.notes.extend(notes)
+    report.problems.extend(problems_found)
+    return report.to_json()

@@ -65,7 +65,9 @@ def dossier(
     built["audit"] = {
         "checkpoint": checkpoint.to_json() if checkpoint else None,
         "unproven_positions": [s["position"] for s in built["steps"] if s["proof"] is None],
-        "how_to_verify": "docs/audit.md: leaf hash, inclusion path, signed checkpoint note",
+        "how_to_verify": "docs/audit.md: GET /audit/leaves/{position} gives each step's stored "
+        "bytes and leaf encoding; hash the leaf, check the inclusion path against the signed "
+        "checkpoint note (C2SP) and its witnesses' cosignatures",
     }
     # Encoded here, not by FastAPI, whose encoder refuses values nested as deeply as the events
     # the domain accepted (a correction's free-form details).

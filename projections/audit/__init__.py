@@ -1,5 +1,7 @@
-"""The verifiable audit log: sealer, Merkle proofs, verification and decision dossiers.
+"""The verifiable audit log: sealer, Merkle proofs, C2SP checkpoints, witnesses, timestamps,
+verification and decision dossiers.
 
 Pure modules (no database, no domain) that an inspector's verifier may reuse: merkle, leaf,
-checkpoint, keys, payload, dossier, render, bundle_verify.
+note, tlog, checkpoint, policy, trust, keys, payload, strict_json, dossier, render,
+bundle_format, bundle_verify.
 """

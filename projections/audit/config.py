@@ -1,4 +1,5 @@
-"""How the audit log runs: its signing key, its name, and when it signs a checkpoint.
+"""How the audit log runs: its signing key, its name, when it signs a checkpoint, the witnesses
+and timestamps it asks for, and (for `bewijsketen witness serve`) the witness it can be.
 
 Plain values: the settings of the process (`api.settings.Settings.audit`, environment prefix
 BEWIJSKETEN_AUDIT_) fill them in.
@@ -12,6 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from projections.audit.keys import SigningKeyError, load_key_file, parse_private
+from projections.audit.policy import Policy, load_policy
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,32 @@ class AuditConfig:
     checkpoint_seconds: float = 10.0
     batch_size: int = 5000
     poll_seconds: float = 0.1
+    # Witnesses, trust and timestamps (C2SP tlog-policy, tlog-witness; RFC 3161).
+    policy_file: Path | None = None
+    witness_timeout: float = 5.0
+    witness_grace_seconds: float = 60.0
+    tsa_url: str | None = None
+    tsa_roots: Path | None = None
+    # `bewijsketen witness serve`: a witness for other logs.
+    witness_name: str = "witness.localhost/w1"
+    witness_key_file: Path | None = None
+    witness_logs: tuple[str, ...] = ()
+    witness_state_file: Path | None = None
+    witness_host: str = "127.0.0.1"
+    witness_port: int = 8181
 
     def key_path(self, data_dir: Path) -> Path:
         return self.key_file or data_dir / "audit" / "signing-key.pem"
+
+    def policy(self) -> Policy | None:
+        """The configured trust policy (PolicyError if it does not parse)."""
+        return load_policy(self.policy_file) if self.policy_file is not None else None
+
+    def witness_key_path(self, data_dir: Path) -> Path:
+        return self.witness_key_file or data_dir / "witness" / "key.pem"
+
+    def witness_state_path(self, data_dir: Path) -> Path:
+        return self.witness_state_file or data_dir / "witness" / "state.sqlite"
 
     def signing_key(self, data_dir: Path) -> Ed25519PrivateKey | None:
         """The configured key, or None when there is none yet (no checkpoints are signed)."""

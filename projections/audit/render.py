@@ -417,12 +417,38 @@ def _verification(checkpoint: dict[str, Any] | None, dossier: dict[str, Any]) ->
             "<p>Er is nog geen ondertekend controlepunt: de gebeurtenissen zijn niet bewezen.</p>"
         )
         return out
+    if checkpoint.get("format") == "bewijsketen-checkpoint/1":
+        return out + _verification_v1(checkpoint, dossier)
     out.append(
+        "<p>Elke gebeurtenis hierboven is een blad in het verzegelde logboek (Merkle-boom volgens "
+        "RFC 9162). De map <code>proofs/</code> bevat per gebeurtenis het bewijs van opname "
+        "(c2sp.org/tlog-proof) in de boom van het ondertekende controlepunt hieronder "
+        "(<code>checkpoint.txt</code>, c2sp.org/tlog-checkpoint), dat onafhankelijke getuigen "
+        "mede ondertekenen; <code>bewijsketen audit verify-export</code> controleert alles "
+        "zonder database.</p><dl>"
+    )
+    for label, value in (
+        ("Logboek", checkpoint.get("origin")),
+        ("Boomgrootte", checkpoint.get("tree_size")),
+        ("Wortelhash", checkpoint.get("root_hash")),
+        ("Ondertekend op", when(checkpoint.get("issued_at"))),
+        ("Sleutel-id", checkpoint.get("key_id")),
+        ("Handtekeningen van getuigen", checkpoint.get("cosignatures", 0)),
+        ("Aantal gebeurtenissen in dit dossier", len(dossier["steps"])),
+    ):
+        out.append(f'<dt>{_e(label)}</dt><dd class="hash">{_e(value)}</dd>')
+    out.append("</dl>")
+    return out
+
+
+def _verification_v1(checkpoint: dict[str, Any], dossier: dict[str, Any]) -> list[str]:
+    """The section as bundles of the first format (before C2SP checkpoints) rendered it."""
+    out = [
         "<p>Elke gebeurtenis hierboven is een blad in het verzegelde logboek (Merkle-boom volgens "
         "RFC 9162). Het bestand <code>proofs.json</code> bevat per gebeurtenis het bewijs van "
         "opname in de boom van het ondertekende controlepunt hieronder; <code>bewijsketen audit "
         "verify-export</code> controleert alles zonder database.</p><dl>"
-    )
+    ]
     for label, value in (
         ("Logboek", checkpoint.get("origin")),
         ("Boomgrootte", checkpoint.get("tree_size")),

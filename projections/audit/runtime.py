@@ -9,7 +9,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from domain.application import Bewijsketen
 from domain.persistence.config import StoreConfig
 from projections.audit.config import AuditConfig
+from projections.audit.cosign import Cosigner
 from projections.audit.keys import generate_key_file
+from projections.audit.policy import Policy
 from projections.audit.sealer import Sealer
 from projections.audit.store import AuditStore, open_store
 
@@ -22,12 +24,15 @@ class AuditRuntime:
     store: AuditStore
     signing_key: Ed25519PrivateKey | None
     sealer: Sealer
+    policy: Policy | None = None
 
     @property
     def public_key(self) -> Ed25519PublicKey | None:
         return self.signing_key.public_key() if self.signing_key else None
 
     def close(self) -> None:
+        if self.sealer.attestor is not None:
+            self.sealer.attestor.stop()
         self.store.close()
 
 
@@ -35,6 +40,7 @@ def open_runtime(
     app: Bewijsketen, settings: StoreConfig, audit: AuditConfig | None = None
 ) -> AuditRuntime:
     audit = audit or AuditConfig()
+    policy = audit.policy()
     store = open_store(settings)
     try:
         key = audit.signing_key(settings.data_dir)
@@ -49,4 +55,6 @@ def open_runtime(
     except Exception:
         store.close()
         raise
-    return AuditRuntime(settings, audit, app, store, key, Sealer(app.recorder, store, audit, key))
+    cosigner = Cosigner(store, policy, timeout=audit.witness_timeout, tsa_url=audit.tsa_url)
+    sealer = Sealer(app.recorder, store, audit, key, cosigner if cosigner.active else None)
+    return AuditRuntime(settings, audit, app, store, key, sealer, policy)

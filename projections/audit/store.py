@@ -3,7 +3,10 @@
     audit_leaves       leaf_index → position, aggregate id, version, leaf hash (one per event)
     audit_nodes        hashes of perfect subtrees of 2^4 leaves and more, for fast proofs
     audit_state        one row: tree size, last sealed position, compact frontier (tracking)
-    audit_checkpoints  signed tree heads
+    audit_checkpoints  signed tree heads (`note` holds the C2SP body; NULL for the first format)
+    audit_cosignatures witnesses' cosignature lines per checkpoint
+    audit_timestamps   RFC 3161 timestamp tokens per checkpoint
+    audit_keys         the log's keys: the first one recorded, then each announced rotation
 
 A batch of leaves, its subtree hashes and the new state are written in one transaction whose
 UPDATE of the state names the tree size it started from: a second sealer that raced it
@@ -29,6 +32,7 @@ from domain.persistence.files import private_file
 from projections.audit.checkpoint import Checkpoint
 from projections.audit.leaf import StoredRow, aggregate_id_bytes
 from projections.audit.merkle import Block, Frontier, root_of
+from projections.audit.tlog import parse_body
 
 # Subtrees of fewer leaves are rehashed from the leaves when a proof needs them: storing every
 # level would double the rows written per event, for proofs that are fast enough without.
@@ -60,6 +64,9 @@ class AuditStore(ABC):
             "nodes": self.quote_table("bewijsketen_audit_nodes"),
             "state": self.quote_table("bewijsketen_audit_state"),
             "checkpoints": self.quote_table("bewijsketen_audit_checkpoints"),
+            "cosignatures": self.quote_table("bewijsketen_audit_cosignatures"),
+            "timestamps": self.quote_table("bewijsketen_audit_timestamps"),
+            "keys": self.quote_table("bewijsketen_audit_keys"),
         }
 
     # ---- backend specifics
@@ -169,9 +176,17 @@ class AuditStore(ABC):
         cur.execute(
             self.q(
                 "INSERT INTO {checkpoints} (tree_size, root_hash, issued_at, origin, key_id, "
-                "signature) VALUES (%s, %s, %s, %s, %s, %s)"
+                "signature, note) VALUES (%s, %s, %s, %s, %s, %s, %s)"
             ),
-            (c.tree_size, c.root_hash, c.issued_at, c.origin, c.key_id, c.signature),
+            (
+                c.tree_size,
+                c.root_hash,
+                c.issued_at,
+                c.origin,
+                c.key_id,
+                c.signature,
+                None if c.legacy else c.signed_text,
+            ),
         )
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> bool:
@@ -185,34 +200,135 @@ class AuditStore(ABC):
 
     # ---- checkpoints
 
-    _CHECKPOINT_COLUMNS = "origin, tree_size, root_hash, issued_at, key_id, signature"
+    _CHECKPOINT_COLUMNS = "origin, tree_size, root_hash, issued_at, key_id, signature, note"
 
     @staticmethod
-    def _checkpoint(row: Sequence[Any]) -> Checkpoint:
-        origin, size, root, issued, key, signature = row
+    def _checkpoint(row: Sequence[Any], cosignatures: Sequence[str] = ()) -> Checkpoint:
+        origin, size, root, issued, key, signature, note = row
+        if note is None:
+            return Checkpoint(
+                str(origin),
+                int(size),
+                bytes(root),
+                str(issued),
+                str(key),
+                bytes(signature),
+                legacy=True,
+            )
+        # The columns say what the checkpoint claims; the note adds its extension lines. A
+        # column changed behind the log's back then fails the signature over the whole.
+        body = parse_body(str(note))
         return Checkpoint(
-            str(origin), int(size), bytes(root), str(issued), str(key), bytes(signature)
+            str(origin),
+            int(size),
+            bytes(root),
+            str(issued),
+            str(key),
+            bytes(signature),
+            body.extensions,
+            cosignatures=tuple(cosignatures),
         )
+
+    def _cosignature_lines(self, sizes: Sequence[int] | None = None) -> dict[int, list[str]]:
+        if sizes is None:
+            rows = self.query("SELECT tree_size, line FROM {cosignatures} ORDER BY tree_size, name")
+        elif not sizes:
+            return {}
+        else:
+            marks = ", ".join(["%s"] * len(sizes))
+            rows = self.query(
+                f"SELECT tree_size, line FROM {{cosignatures}} WHERE tree_size IN ({marks}) "
+                "ORDER BY tree_size, name",
+                list(sizes),
+            )
+        out: dict[int, list[str]] = {}
+        for size, line in rows:
+            out.setdefault(int(size), []).append(str(line))
+        return out
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self.query(
             f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{checkpoints}} ORDER BY tree_size"
         )
-        return [self._checkpoint(r) for r in rows]
+        lines = self._cosignature_lines()
+        return [self._checkpoint(r, lines.get(int(r[1]), ())) for r in rows]
 
     def checkpoint(self, tree_size: int) -> Checkpoint | None:
         rows = self.query(
             f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{checkpoints}} WHERE tree_size = %s",
             (tree_size,),
         )
-        return self._checkpoint(rows[0]) if rows else None
+        if not rows:
+            return None
+        return self._checkpoint(rows[0], self._cosignature_lines([tree_size]).get(tree_size, ()))
 
     def latest_checkpoint(self) -> Checkpoint | None:
         rows = self.query(
             f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{checkpoints}} "
             "ORDER BY tree_size DESC LIMIT 1"
         )
-        return self._checkpoint(rows[0]) if rows else None
+        if not rows:
+            return None
+        size = int(rows[0][1])
+        return self._checkpoint(rows[0], self._cosignature_lines([size]).get(size, ()))
+
+    # ---- cosignatures, timestamps and keys
+
+    def add_cosignature(self, tree_size: int, name: str, key_id: int, line: str, at: int) -> None:
+        """Keeps a witness's cosignature of a checkpoint (once per witness key)."""
+        with self.transaction() as cur:
+            cur.execute(
+                self.q(
+                    "INSERT INTO {cosignatures} (tree_size, name, key_id, timestamp, line) "
+                    "VALUES (%s, %s, %s, %s, %s) " + self.on_conflict_nothing
+                ),
+                (tree_size, name, key_id, at, line),
+            )
+
+    def add_timestamp(self, tree_size: int, token: bytes, tsa: str, gen_time: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                self.q(
+                    "INSERT INTO {timestamps} (tree_size, token, tsa, gen_time) "
+                    "VALUES (%s, %s, %s, %s) " + self.on_conflict_nothing
+                ),
+                (tree_size, token, tsa, gen_time),
+            )
+
+    def timestamps(self) -> dict[int, bytes]:
+        """tree size → the DER timestamp response (RFC 3161) kept for that checkpoint."""
+        rows = self.query("SELECT tree_size, token FROM {timestamps} ORDER BY tree_size")
+        return {int(s): bytes(t) for s, t in rows}
+
+    def timestamp(self, tree_size: int) -> bytes | None:
+        rows = self.query("SELECT token FROM {timestamps} WHERE tree_size = %s", (tree_size,))
+        return bytes(rows[0][0]) if rows else None
+
+    def log_keys(self) -> list[tuple[int, str, str | None]]:
+        """The log's keys in order: (sequence, vkey, the announcing checkpoint note or None)."""
+        rows = self.query("SELECT seq, vkey, announcement FROM {keys} ORDER BY seq")
+        return [(int(s), str(v), None if a is None else str(a)) for s, v, a in rows]
+
+    def record_key(self, vkey: str, announcement: str | None) -> bool:
+        """Appends a key: the first (no announcement), or one announced by the previous key."""
+        keys = self.log_keys()
+        seq = keys[-1][0] + 1 if keys else 1
+        if (announcement is None) != (seq == 1):
+            raise ValueError("only the first key is recorded without an announcement")
+        try:
+            with self.transaction() as cur:
+                cur.execute(
+                    self.q(
+                        "INSERT INTO {keys} (seq, vkey, announcement, recorded_at) "
+                        "VALUES (%s, %s, %s, %s)"
+                    ),
+                    (seq, vkey, announcement, now_text()),
+                )
+        except (psycopg.IntegrityError, sqlite3.IntegrityError):
+            return False
+        return True
+
+    on_conflict_nothing = "ON CONFLICT DO NOTHING"
 
     # ---- leaves and blocks
 
@@ -362,6 +478,14 @@ class PostgresAuditStore(AuditStore):
             "CREATE TABLE IF NOT EXISTS {checkpoints} (tree_size BIGINT PRIMARY KEY, "
             "root_hash BYTEA NOT NULL, issued_at TEXT NOT NULL, origin TEXT NOT NULL, "
             "key_id TEXT NOT NULL, signature BYTEA NOT NULL)",
+            "ALTER TABLE {checkpoints} ADD COLUMN IF NOT EXISTS note TEXT",
+            "CREATE TABLE IF NOT EXISTS {cosignatures} (tree_size BIGINT NOT NULL, "
+            "name TEXT NOT NULL, key_id BIGINT NOT NULL, timestamp BIGINT NOT NULL, "
+            "line TEXT NOT NULL, PRIMARY KEY (tree_size, name, key_id))",
+            "CREATE TABLE IF NOT EXISTS {timestamps} (tree_size BIGINT PRIMARY KEY, "
+            "token BYTEA NOT NULL, tsa TEXT NOT NULL, gen_time TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {keys} (seq INTEGER PRIMARY KEY, vkey TEXT NOT NULL, "
+            "announcement TEXT, recorded_at TEXT NOT NULL)",
         ]
 
     @contextmanager
@@ -468,7 +592,22 @@ class SQLiteAuditStore(AuditStore):
             "CREATE TABLE IF NOT EXISTS {checkpoints} (tree_size INTEGER PRIMARY KEY, "
             "root_hash BLOB NOT NULL, issued_at TEXT NOT NULL, origin TEXT NOT NULL, "
             "key_id TEXT NOT NULL, signature BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {cosignatures} (tree_size INTEGER NOT NULL, "
+            "name TEXT NOT NULL, key_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, "
+            "line TEXT NOT NULL, PRIMARY KEY (tree_size, name, key_id))",
+            "CREATE TABLE IF NOT EXISTS {timestamps} (tree_size INTEGER PRIMARY KEY, "
+            "token BLOB NOT NULL, tsa TEXT NOT NULL, gen_time TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {keys} (seq INTEGER PRIMARY KEY, vkey TEXT NOT NULL, "
+            "announcement TEXT, recorded_at TEXT NOT NULL)",
         ]
+
+    def create_tables(self) -> None:
+        super().create_tables()
+        # Logs made before checkpoints became C2SP notes lack the note column.
+        with self.transaction() as cur:
+            cur.execute(self.q("PRAGMA table_info({checkpoints})"))
+            if "note" not in {row[1] for row in cur.fetchall()}:
+                cur.execute(self.q("ALTER TABLE {checkpoints} ADD COLUMN note TEXT"))
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:

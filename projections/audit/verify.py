@@ -6,9 +6,14 @@ now, one over the leaves as sealed. It then checks
 
 * each event against its sealed leaf: the first position where they differ is named with
   its kind: altered, missing, inserted or reordered;
-* both trees against every signed checkpoint (signatures checked with the log's public key)
-  and against external checkpoint files: this catches a rewrite of an event *and* its leaf,
-  to within the checkpoints around it;
+* both trees against every signed checkpoint and against external checkpoints (files kept
+  outside, and the latest checkpoint each witness of the policy cosigned): this catches a
+  rewrite of an event *and* its leaf, to within the checkpoints around it, and a truncated
+  tail;
+* every checkpoint's signature against the log's key chain (trust.py): a checkpoint signed by
+  a key that is neither the policy's (or the recorded first) key nor announced by it fails
+  with "key changed"; under a policy, the quorum of witness cosignatures;
+* RFC 3161 timestamps of checkpoints, when the TSA's roots are given;
 * the stored subtree hashes and the sealer's state against the recomputation.
 """
 
@@ -17,18 +22,25 @@ from __future__ import annotations
 import hashlib
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from itertools import chain
 from queue import Full, Queue
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from projections.audit.checkpoint import ExternalCheckpoint
-from projections.audit.keys import key_id
+from projections.audit.checkpoint import Checkpoint, ExternalCheckpoint, from_note, log_verifier
+from projections.audit.keys import raw_public
 from projections.audit.merkle import Frontier
+from projections.audit.note import parse_vkey
+from projections.audit.policy import Policy
 from projections.audit.store import NODE_MIN_LEVEL, AuditStore, EventTuple
+from projections.audit.timestamps import TimestampError, timestamped_bytes, verify_token
+from projections.audit.trust import KeyChain, anchors_from, build_chain, witnessed_by
 
 ALTERED, MISSING, INSERTED, REORDERED = "altered", "missing", "inserted", "reordered"
 
@@ -93,6 +105,9 @@ class VerifyReport:
     external: int = 0
     divergence: Divergence | None = None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    witnessed_size: int | None = None
+    timestamps: int = 0
 
     @property
     def ok(self) -> bool:
@@ -108,6 +123,9 @@ class VerifyReport:
             "external_checkpoints_checked": self.external,
             "divergence": asdict(self.divergence) if self.divergence else None,
             "problems": list(self.problems),
+            "notes": list(self.notes),
+            "witnessed_tree_size": self.witnessed_size,
+            "timestamps_checked": self.timestamps,
         }
 
     def lines(self) -> list[str]:
@@ -118,6 +136,7 @@ class VerifyReport:
         if self.divergence:
             out.append("FIRST DIVERGENCE: " + self.divergence.describe())
         out.extend(f"PROBLEM: {p}" for p in self.problems)
+        out.extend(f"note: {n}" for n in self.notes)
         out.append("OK: the store matches the sealed record" if self.ok else "FAILED")
         return out
 
@@ -266,36 +285,107 @@ class StoreVerifier:
         store: AuditStore,
         public_key: Ed25519PublicKey | None,
         external: Sequence[ExternalCheckpoint] = (),
+        *,
+        policy: Policy | None = None,
+        tsa_roots: Sequence[x509.Certificate] = (),
+        grace_seconds: float = 60.0,
+        origin: str | None = None,
     ) -> None:
         self.store = store
         self.public_key = public_key
         self.external = list(external)
+        self.policy = policy
+        self.tsa_roots = list(tsa_roots)
+        self.grace_seconds = grace_seconds
+        self.origin = origin
+
+    def _chain(self, checkpoints: Sequence[Checkpoint], report: VerifyReport) -> KeyChain | None:
+        recorded = self.store.log_keys()
+        origin = self.origin or next(
+            (c.origin for c in reversed(checkpoints) if not c.legacy),
+            parse_vkey(recorded[0][1]).name if recorded else None,
+        )
+        if origin is None and checkpoints:
+            origin = checkpoints[-1].origin
+        if origin is None:
+            return None
+        first = recorded[0][1] if recorded else None
+        if first is None and self.public_key is not None:
+            first = log_verifier(origin, self.public_key).vkey
+        anchors, source = anchors_from(self.policy, origin, first)
+        if not anchors:
+            if self.policy is not None:
+                report.problems.append(
+                    f"{source} lists no log key named {origin!r}: nothing can be verified"
+                )
+            elif checkpoints:
+                report.problems.append(
+                    "no log key is known (none recorded, none given): checkpoint signatures "
+                    "were not checked"
+                )
+            return None
+        chain = build_chain(origin, anchors, [a for _, _, a in recorded if a is not None])
+        report.problems.extend(chain.problems)
+        if (
+            self.policy is not None
+            and recorded
+            and parse_vkey(recorded[0][1]).public not in {k.public for k, _ in chain.keys}
+        ):
+            report.problems.append(
+                f"key changed: the log recorded {recorded[0][1]} as its first key, which is not "
+                f"in {source} nor announced by its keys"
+            )
+        if self.public_key is not None:
+            mine = raw_public(self.public_key)
+            if mine not in {k.public for k, _ in chain.keys}:
+                report.problems.append(
+                    f"key changed: the configured signing key "
+                    f"{log_verifier(origin, self.public_key).vkey} is not the log's key "
+                    f"({chain.describe()}) nor announced by it"
+                )
+        return chain
 
     def _targets(self, report: VerifyReport) -> list[_Target]:
         targets = []
         checkpoints = self.store.checkpoints()
-        if self.public_key is None and checkpoints:
-            report.problems.append("no public key given: checkpoint signatures were not checked")
+        chain = self._chain(checkpoints, report)
+        witnessed: list[tuple[Checkpoint, bool]] = []
         for cp in checkpoints:
-            if self.public_key is not None and not cp.verify(self.public_key):
-                report.problems.append(
-                    f"the checkpoint at tree size {cp.tree_size} does not carry a valid signature "
-                    "of the log's key: it was forged or altered"
-                )
-                continue
-            targets.append(
-                _Target(
-                    cp.tree_size, cp.root_hash, f"signed checkpoint at tree size {cp.tree_size}"
-                )
-            )
+            label = f"signed checkpoint at tree size {cp.tree_size}"
+            if chain is not None:
+                refusal = chain.refusal(cp, f"the checkpoint at tree size {cp.tree_size}")
+                if refusal is not None:
+                    report.problems.append(refusal)
+                    continue
+            targets.append(_Target(cp.tree_size, cp.root_hash, label))
             report.checkpoints += 1
+            if self.policy is not None and not cp.legacy:
+                names, bad = witnessed_by(cp, self.policy)
+                report.problems.extend(bad)
+                witnessed.append((cp, self.policy.satisfied(names)))
+        for _, _, announcement in self.store.log_keys():
+            if announcement is None:
+                continue
+            cp = from_note(announcement)
+            targets.append(
+                _Target(cp.tree_size, cp.root_hash, f"key announcement at tree size {cp.tree_size}")
+            )
+        self._quorum(witnessed, report)
         for ext in self.external:
             cp = ext.checkpoint
-            if self.public_key is not None and key_id(ext.public_key) != key_id(self.public_key):
+            if (
+                ext.public_key is not None
+                and chain is not None
+                and not any(k.public == raw_public(ext.public_key) for k, _ in chain.keys)
+            ):
                 report.problems.append(
-                    f"{ext.source} was signed with key {cp.key_id[:16]}…, but the log's key is "
-                    f"{key_id(self.public_key)[:16]}…"
+                    f"{ext.source} was signed with key {cp.key_id[:16]}…, not with the log's "
+                    f"key ({chain.describe()})"
                 )
+            elif chain is not None:
+                refusal = chain.refusal(cp, ext.source)
+                if refusal is not None:
+                    report.problems.append(refusal)
             targets.append(
                 _Target(
                     cp.tree_size,
@@ -304,7 +394,58 @@ class StoreVerifier:
                 )
             )
             report.external += 1
+        self._timestamps({c.tree_size: c for c in checkpoints}, report)
         return sorted(targets, key=lambda t: t.size)
+
+    def _quorum(self, witnessed: list[tuple[Checkpoint, bool]], report: VerifyReport) -> None:
+        policy = self.policy
+        if policy is None or policy.quorum == "none" or not witnessed:
+            return
+        done = [cp for cp, ok in witnessed if ok]
+        report.witnessed_size = done[-1].tree_size if done else None
+        after = [cp for cp, _ in witnessed if not done or cp.tree_size > done[-1].tree_size]
+        overdue = [cp for cp in after if _age(cp) > self.grace_seconds]
+        if overdue:
+            first = overdue[0]
+            newest = (
+                f"the newest witnessed one has tree size {done[-1].tree_size}"
+                if done
+                else "no checkpoint is witnessed"
+            )
+            report.problems.append(
+                f"the checkpoint at tree size {first.tree_size} lacks the quorum of witness "
+                f"cosignatures ({policy.describe_quorum()}); {newest}: the witnesses refused "
+                "it or never saw it"
+            )
+        elif after:
+            report.notes.append(
+                f"{len(after)} recent checkpoint(s) not yet cosigned by the quorum (within "
+                f"{self.grace_seconds:.0f} s)"
+            )
+
+    def _timestamps(self, by_size: dict[int, Checkpoint], report: VerifyReport) -> None:
+        tokens = self.store.timestamps()
+        if not tokens:
+            return
+        if not self.tsa_roots:
+            report.notes.append(
+                f"{len(tokens)} RFC 3161 timestamps not checked: give the TSA's root "
+                "certificate (--tsa-roots or BEWIJSKETEN_AUDIT_TSA_ROOTS)"
+            )
+            return
+        for size, token in tokens.items():
+            cp = by_size.get(size)
+            if cp is None:
+                report.problems.append(f"a timestamp is kept for tree size {size}, no checkpoint")
+                continue
+            try:
+                verify_token(token, timestamped_bytes(cp), list(self.tsa_roots))
+            except TimestampError as exc:
+                report.problems.append(
+                    f"the timestamp of the checkpoint at tree size {size} fails: {exc}"
+                )
+                continue
+            report.timestamps += 1
 
     def run(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
         report = VerifyReport()
@@ -585,7 +726,8 @@ class StoreVerifier:
                 target.label,
                 f"the {target.label} covers {target.size} events, but only "
                 f"{tree.frontier.size} are stored: events after position {tree.last_position} "
-                "were removed",
+                "were removed (or, if the log went on since, events after its last matching "
+                f"checkpoint, tree size {tree.last_ok_size}, were replaced)",
             )
         return None
 
@@ -597,10 +739,29 @@ def _describe(ident: bytes, version: int) -> str:
     return f"aggregate {name} version {version}"
 
 
+def _age(checkpoint: Checkpoint) -> float:
+    try:
+        issued = datetime.strptime(checkpoint.issued_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return float("inf")
+    return time.time() - issued.replace(tzinfo=UTC).timestamp()
+
+
 def verify_store(
     store: AuditStore,
     public_key: Ed25519PublicKey | None,
     external: Sequence[ExternalCheckpoint] = (),
     progress: Callable[[int], None] | None = None,
+    *,
+    policy: Policy | None = None,
+    tsa_roots: Sequence[x509.Certificate] = (),
+    grace_seconds: float = 60.0,
 ) -> VerifyReport:
-    return StoreVerifier(store, public_key, external).run(progress)
+    return StoreVerifier(
+        store,
+        public_key,
+        external,
+        policy=policy,
+        tsa_roots=tsa_roots,
+        grace_seconds=grace_seconds,
+    ).run(progress)
