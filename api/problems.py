@@ -312,8 +312,10 @@ def fix_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 content = response.get("content", {})
                 body_ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-                if body_ref == ref:
-                    content[PROBLEM_JSON] = content.pop("application/json")
+                if any(media.get("schema", {}).get("$ref") == ref for media in content.values()):
+                    # A route with another response class (text/plain) still sends its problems
+                    # as problem documents.
+                    response["content"] = dict(problem_content)
                 elif status == "422" and body_ref.endswith("/HTTPValidationError"):
                     response["content"] = dict(problem_content)
                     response["description"] = DESCRIPTIONS[422]

@@ -124,6 +124,7 @@ class World:
             "number": "1",
             "tree_size": "1",
             "person_id": "coach-1",
+            "position": "1",
         }
         return op.path.format_map(values)
 

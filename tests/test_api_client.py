@@ -174,7 +174,9 @@ def test_every_operation_has_an_id_a_tag_a_summary_a_description_and_typed_answe
             assert len(op["tags"]) == 1 and op["summary"] and op["description"], where
             for status, response in op["responses"].items():
                 if status.startswith("2"):
-                    content = response.get("content", {}).get("application/json", {})
-                    assert content.get("schema"), f"{where} {status} has no response schema"
+                    content = response.get("content", {})
+                    assert content and all(c.get("schema") for c in content.values()), (
+                        f"{where} {status} has no response schema"
+                    )
     assert len(ids) == len(set(ids))
     assert all(i.replace("_", "").isalnum() and i.islower() for i in ids)

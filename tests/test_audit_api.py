@@ -76,7 +76,7 @@ def test_proofs_verify_against_signed_checkpoints(api: Api, key: Ed25519PrivateK
     second = checkpoint_now(api)
     assert first.verify(key.public_key()) and second.verify(key.public_key())
     assert second.tree_size > first.tree_size
-    listed = api.get("/audit/checkpoints", COMMITTEE).json()["checkpoints"]
+    listed = api.get("/audit/checkpoints", COMMITTEE).json()["items"]
     sizes = [c["tree_size"] for c in listed]
     assert sizes == sorted(sizes) and {first.tree_size, second.tree_size} <= set(sizes)
     assert api.get("/audit/checkpoints/latest", INSPECTOR).json()["tree_size"] == second.tree_size
@@ -277,7 +277,7 @@ def test_a_ratification_is_checkpointed_at_once(
         ):
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        before = api.get("/audit/checkpoints", COMMITTEE).json()["checkpoints"]
+        before = api.get("/audit/checkpoints", COMMITTEE).json()["items"]
         walk.votes(attempt)
         head = app.recorder.max_notification_id()
         while True:
@@ -292,6 +292,4 @@ def test_a_ratification_is_checkpointed_at_once(
         assert dossier["steps"][-1]["event"] == "DecisionRatified"
         assert dossier["steps"][-1]["position"] == head
         assert dossier["audit"]["unproven_positions"] == []
-        assert (
-            len(api.get("/audit/checkpoints", COMMITTEE).json()["checkpoints"]) == len(before) + 1
-        )
+        assert len(api.get("/audit/checkpoints", COMMITTEE).json()["items"]) == len(before) + 1

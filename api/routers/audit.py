@@ -14,6 +14,16 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import ApplicationDep, StateDep, may_read
 from api.problems import Problem, problems
+from api.reading import Offset
+from api.schemas.audit import (
+    Checkpoint,
+    CheckpointPage,
+    ConsistencyProof,
+    InclusionProof,
+    Leaf,
+    PublicKey,
+    VerifyReport,
+)
 from api.services.sealer import runtime
 from domain import policy
 from domain.application import Bewijsketen
@@ -45,6 +55,7 @@ def _not_found(detail: str) -> Problem:
     "/public-key",
     summary="The log's Ed25519 public key (no token needed)",
     responses=problems(404),
+    response_model=PublicKey,
 )
 def public_key(state: StateDep) -> dict[str, Any]:
     """Pin its `key_id` outside the system: every checkpoint names the key that signed it."""
@@ -72,6 +83,7 @@ def public_key(state: StateDep) -> dict[str, Any]:
     "/vkey",
     summary="The log's verifier key, signed-note format (no token needed)",
     response_model=None,
+    response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **problems(404)},
 )
 def vkey(state: StateDep) -> PlainTextResponse:
@@ -87,6 +99,7 @@ def vkey(state: StateDep) -> PlainTextResponse:
     "/checkpoints",
     summary="Signed checkpoints, oldest first",
     responses=problems(401, 403),
+    response_model=CheckpointPage,
 )
 def list_checkpoints(
     state: StateDep,
@@ -94,18 +107,30 @@ def list_checkpoints(
     after: Annotated[
         int, Query(ge=0, le=2**62, description="Only checkpoints of a larger tree.")
     ] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Page size: 100 unless asked, at most 1000.")
+    ] = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Every signed checkpoint of the log, oldest first, and where the sealer stands."""
     audit = runtime(state)
-    found = [c for c in audit.store.checkpoints() if c.tree_size > after][:limit]
-    return {"checkpoints": [c.to_json() for c in found], "sealer": audit.sealer.status()}
+    larger = [c for c in audit.store.checkpoints() if c.tree_size > after]
+    page = larger[offset : offset + limit]
+    return {
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if offset + limit < len(larger) else None,
+        "total": len(larger),
+        "items": [c.to_json() for c in page],
+        "sealer": audit.sealer.status(),
+    }
 
 
 @router.post(
     "/checkpoints",
     summary="Seal what is pending and sign a checkpoint now",
     responses=problems(401, 403, 409),
+    response_model=Checkpoint,
 )
 def make_checkpoint(state: StateDep, _: Checkpointer) -> dict[str, Any]:
     """On demand: returns the new checkpoint, or the latest if the log did not grow."""
@@ -125,6 +150,7 @@ def make_checkpoint(state: StateDep, _: Checkpointer) -> dict[str, Any]:
     "/checkpoints/latest",
     summary="The most recent signed checkpoint",
     responses=problems(401, 403, 404),
+    response_model=Checkpoint,
 )
 def latest_checkpoint(state: StateDep, _: Reader) -> dict[str, Any]:
     """The newest signed checkpoint: keep it outside the system to check the log later."""
@@ -138,6 +164,7 @@ def latest_checkpoint(state: StateDep, _: Reader) -> dict[str, Any]:
     "/checkpoints/{tree_size}",
     summary="The signed checkpoint of one tree size",
     responses=problems(401, 403, 404),
+    response_model=Checkpoint,
 )
 def checkpoint_of_size(
     state: StateDep,
@@ -155,6 +182,7 @@ def checkpoint_of_size(
     "/proofs/inclusion",
     summary="Proof that the event at a position is in the tree of a checkpoint (RFC 9162)",
     responses=problems(401, 403, 404, 422),
+    response_model=InclusionProof,
 )
 def inclusion_proof(
     state: StateDep,
@@ -175,6 +203,7 @@ def inclusion_proof(
     "/proofs/consistency",
     summary="Proof that the tree of `second` leaves extends the tree of `first` (RFC 9162)",
     responses=problems(401, 403, 404, 422),
+    response_model=ConsistencyProof,
 )
 def consistency_proof(
     state: StateDep, _: Reader, first: TreeSize, second: TreeSize
@@ -206,6 +235,7 @@ def may_read_event(
     "/leaves/{position}",
     summary="The stored bytes of the event at a position and its leaf encoding",
     responses=problems(401, 403, 404, 422),
+    response_model=Leaf,
 )
 def leaf(
     state: StateDep,
@@ -256,6 +286,7 @@ def leaf(
     "/verify",
     summary="Recompute the whole log and check it against the sealed record (read only)",
     responses=problems(401, 403),
+    response_model=VerifyReport,
 )
 def verify(state: StateDep, _: Verifier) -> dict[str, Any]:
     """The same check as `bewijsketen audit verify` under the configured trust policy

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections.audit import checkpoint as checkpoints
+from projections.audit import names
 from projections.audit.checkpoint import Checkpoint, log_verifier
 from projections.audit.config import AuditConfig
 from projections.audit.leaf import aggregate_id_bytes, encode_leaf
@@ -34,7 +35,7 @@ from projections.audit.store import NODE_MIN_LEVEL, AuditStore, LeafRow, SealSta
 log = logging.getLogger(__name__)
 
 # Events (the last part of their topic) whose batch is checkpointed at once.
-CHECKPOINT_AT = frozenset({"DecisionRatified"})
+CHECKPOINT_AT = frozenset({names.DECISION_RATIFIED})
 _TOPIC_PARTS = re.compile(r"[.:]")
 
 
