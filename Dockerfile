@@ -1,5 +1,8 @@
 FROM python:3.11-slim
 WORKDIR /app
+# Pango and a font for the PDF reports (WeasyPrint).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 \
+    libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY projections ./projections

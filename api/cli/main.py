@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import audit, demo, projections, serve, token, trajectory
+from api.cli import audit, demo, inspection, projections, report, serve, token, trajectory
 
 app = typer.Typer(
     help="bewijsketen: the audit trail of qualifying decisions in learning-based qualification.",
@@ -12,7 +12,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for module in (demo, trajectory, serve, token, projections, audit):
+for module in (demo, trajectory, serve, token, projections, audit, report, inspection):
     sub = getattr(module, "cli", None)
     if isinstance(sub, typer.Typer):
         app.add_typer(sub, name=getattr(module, "NAME", module.__name__.rsplit(".", 1)[-1]))

@@ -13,6 +13,7 @@ from api.routers import (
     programs,
     projections,
     read_models,
+    reports,
     trajectories,
 )
 
@@ -22,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     programs.router,
     dossier.router,
     read_models.router,
+    reports.router,
     projections.router,
     audit.router,
     health.router,

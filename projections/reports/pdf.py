@@ -8,12 +8,27 @@ reads well on screen.
 from __future__ import annotations
 
 import logging
-
-from weasyprint import CSS, HTML
+from typing import Any
 
 # WeasyPrint reports every CSS property it does not know at WARNING; nothing to act on here.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
+SYSTEM_LIBRARIES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+
+
+class PdfUnavailable(RuntimeError):
+    """The system lacks the libraries WeasyPrint draws with."""
+
+
+def _weasyprint() -> Any:
+    # Imported when a PDF is asked for: the API and every other output work without Pango.
+    try:
+        import weasyprint
+    except OSError as exc:
+        raise PdfUnavailable(
+            f"PDF output needs Pango ({exc}); install it with: apt-get install {SYSTEM_LIBRARIES}"
+        ) from None
+    return weasyprint
 
 
 def _css_string(text: str) -> str:
@@ -40,5 +55,7 @@ body {{ margin: 0; }}
 
 def html_to_pdf(html: str, document_id: str) -> bytes:
     """The page as an A4 PDF, numbered 'Pagina n van m', with the document id in every footer."""
-    rendered: bytes = HTML(string=html).write_pdf(stylesheets=[CSS(string=page_css(document_id))])
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(string=page_css(document_id))
+    rendered: bytes = weasyprint.HTML(string=html).write_pdf(stylesheets=[stylesheet])
     return rendered
