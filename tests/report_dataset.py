@@ -1,6 +1,6 @@
 """A generated record with known content for the report tests: two programs, three cohorts,
 passes, fails, a resit, a referral back, the early route granted and refused, CGIs on doubt and
-on disagreement, a coach among the assessors, borging exceptions (one followed up),
+on disagreement (and one still to hold), a conclusion awaiting the committee, a coach among the assessors, borging exceptions (one followed up),
 corrections and committee corrections, and a committee whose members change half-way.
 
 Everything goes through the application service (`domain.journey.Journey`), never by writing
@@ -247,5 +247,19 @@ def build(app: Bewijsketen) -> Dataset:
         play(j)
         data.trajectories[student] = j.id
     correct_own_evidence(journeys["stud-14"])
+    # Still open at the end: a conclusion awaiting the committee, and a doubt awaiting its CGI.
+    j = journey(program_b, "stud-15", "2026-Z")
+    j.to_green_light()
+    attempt = _high_stake(j)
+    j.judge(attempt, "assessor-1", "bekwaam")
+    j.judge(attempt, "assessor-2", "bekwaam")
+    j.conclude(attempt)
+    data.trajectories["stud-15"] = j.id
+    j = journey(program_b, "stud-16", "2026-Z")
+    j.to_green_light()
+    attempt = _high_stake(j)
+    j.judge(attempt, "assessor-1", "bekwaam")
+    j.judge(attempt, "assessor-2", "bekwaam", Verdict.DOUBT)
+    data.trajectories["stud-16"] = j.id
     data.ended = datetime.now(UTC)
     return data
