@@ -1,7 +1,8 @@
 """A generated record with known content for the report tests: two programs, three cohorts,
 passes, fails, a resit, a referral back, the early route granted and refused, CGIs on doubt and
-on disagreement (and one still to hold), a conclusion awaiting the committee, a coach among the assessors, borging exceptions (one followed up),
-corrections and committee corrections, and a committee whose members change half-way.
+on disagreement (and one still to hold), a conclusion awaiting the committee, a coach among the
+assessors, borging exceptions (one followed up), corrections and committee corrections, and a
+committee whose members change half-way.
 
 Everything goes through the application service (`domain.journey.Journey`), never by writing
 events. `middle` is a moment between the first half and the second, for period tests.

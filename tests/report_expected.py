@@ -236,7 +236,7 @@ def expected_report(
                             )
             if not a.conclusions or not inside(a.conclusions[-1][0]):
                 continue
-            at, levels, passed, round_votes, decision = a.conclusions[-1]
+            _at, levels, passed, round_votes, decision = a.conclusions[-1]
             kinds = {t.evidence[x][1] for x in a.portfolio}
             per_outcome = {
                 code: sum(1 for x in a.portfolio if code in t.evidence[x][0]) for code in OUTCOMES
