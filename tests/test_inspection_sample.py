@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 
 from api.cli.main import app as cli
 from api.settings import Settings
+from domain import commands as c
 from domain.application import Bewijsketen, build_application
 from domain.journey import Journey, setup_program
-from domain.values import Verdict
+from domain.values import Actor, Role, Verdict
 from projections.audit import bundle_format
 from projections.audit.bundle_verify import verify_bundle_bytes
 from projections.audit.config import AuditConfig
@@ -57,6 +58,12 @@ def play(app: Bewijsketen) -> None:
         j.judge(attempt, "assessor-2", level, verdict)
         j.conclude(attempt)
         j.votes(attempt)
+        if i == 0:
+            # A follow-up of the borging travels in the bundle (and its dossier) too.
+            follow_up = c.RecordBorgingFollowUp(
+                trajectory_id=j.id, attempt=attempt, item="evidence_variety", action="Besproken"
+            )
+            app.execute(follow_up, Actor("committee-1", Role.COMMITTEE))
     for student in ("stud-90", "stud-91"):
         Journey(app, program, student, cohort="2026-B").start()
 
@@ -252,6 +259,15 @@ def test_all_exports_the_whole_cohort(sqlite: Store, tmp_path: Path) -> None:
     report = verify_sample_bytes(archive(whole, tmp_path))
     assert report.ok, report.failures
     assert report.bundles == len(STUDENTS)
+    # The bundle with the committee's follow-up verified like the others, and shows it.
+    with_follow_up = [
+        name
+        for name, data in whole.files.items()
+        if name.startswith(fmt.BUNDLES)
+        and "Opvolging borging"
+        in zipfile.ZipFile(io.BytesIO(data)).read(bundle_format.DOSSIER_HTML).decode()
+    ]
+    assert len(with_follow_up) == 1
     # More asked than there are: the whole cohort, and it says so.
     larger = sqlite.sample(size=50)
     assert larger.manifest["size"] == len(STUDENTS) and larger.manifest["whole_cohort"]

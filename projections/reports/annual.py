@@ -103,7 +103,9 @@ def _count(column: str) -> str:
 
 def _decisions(
     src: Source, programs: Sequence[uuid.UUID], period: Period
-) -> tuple[f.DecisionSection, list[f.DurationFigures], dict[uuid.UUID, list[float]]]:
+) -> tuple[f.DecisionSection, dict[uuid.UUID, list[float]]]:
+    """The decisions by program and cohort, and per program the seconds from request to
+    ratification of each result ratified in the period."""
     cells: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(
         lambda: {k: 0 for k in f.DecisionFigures.model_fields}
     )
@@ -167,7 +169,7 @@ def _decisions(
         by_program=[f.ProgramDecisions(program_id=pid, **per_program[pid]) for pid in programs],
         by_cohort=by_cohort,
     )
-    return section, [], seconds
+    return section, seconds
 
 
 def _time_section(
@@ -452,7 +454,8 @@ def _committee(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.
     members: list[f.MemberFigures] = []
     for pid in programs:
         seen: set[str] = set()
-        for person, start, end in committee_terms(src.app.events.get(pid)):
+        terms = committee_terms(src.app.events.get(pid))
+        for person, start, end in terms:
             if start >= period.end or (end is not None and end < period.start):
                 continue
             counted = votes[(pid, person)] if person not in seen else {"ratify": 0, "refer_back": 0}
@@ -470,8 +473,8 @@ def _committee(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.
         # Votes of someone no longer on the committee in the period still count (and show).
         for (vpid, person), counted in sorted(votes.items(), key=lambda kv: kv[0][1]):
             if vpid == pid and person not in seen:
-                terms = [t for t in committee_terms(src.app.events.get(pid)) if t[0] == person]
-                start, end = (terms[-1][1], terms[-1][2]) if terms else (period.start, None)
+                own = [t for t in terms if t[0] == person]
+                start, end = (own[-1][1], own[-1][2]) if own else (period.start, None)
                 members.append(
                     f.MemberFigures(
                         program_id=pid,
@@ -519,7 +522,7 @@ def annual_report(
     ids = [p.id for p in sorted(programs, key=lambda p: p.code)]
     reflected = position(store)
     if ids:
-        decisions, _, seconds = _decisions(src, ids, period)
+        decisions, seconds = _decisions(src, ids, period)
         assessment = _assessment(src, ids, period)
         borging_section = _borging(src, ids, period)
         corrections = _corrections(src, ids, period)
