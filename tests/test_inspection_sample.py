@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -304,3 +306,20 @@ def test_the_command_line_draws_and_verifies(
     assert unknown.exit_code == 2 and "nope" in unknown.output
     out.write_bytes(b"not a zip")
     assert runner.invoke(cli, ["inspection", "verify", str(out)]).exit_code == 1
+
+
+def test_the_sample_verifier_needs_no_database_and_no_domain() -> None:
+    code = (
+        "import sys, projections.reports.sample_verify\n"
+        "bad = [m for m in ('domain', 'eventsourcing', 'psycopg', 'sqlite3', 'api') "
+        "if m in sys.modules]\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -37,8 +37,8 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def page_css(document_id: str, label: str = "Documentkenmerk") -> str:
-    footer = _css_string(f"{label}: {document_id}")
+def page_css(document_id: str | None, label: str = "Documentkenmerk") -> str:
+    footer = _css_string(f"{label}: {document_id}") if document_id else '""'
     return f"""
 @page {{
   size: A4;
@@ -53,8 +53,9 @@ body {{ margin: 0; }}
 """
 
 
-def html_to_pdf(html: str, document_id: str) -> bytes:
-    """The page as an A4 PDF, numbered 'Pagina n van m', with the document id in every footer."""
+def html_to_pdf(html: str, document_id: str | None = None) -> bytes:
+    """The page as an A4 PDF, numbered 'Pagina n van m', with the document id (if any) in every
+    footer."""
     weasyprint = _weasyprint()
     stylesheet = weasyprint.CSS(string=page_css(document_id))
     rendered: bytes = weasyprint.HTML(string=html).write_pdf(stylesheets=[stylesheet])
