@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -18,7 +19,8 @@ from domain.application import Bewijsketen, build_application
 from domain.errors import InvalidInput, NotPermitted, RuleViolation
 from domain.journey import Journey, setup_program
 from domain.values import Actor, Role
-from projections.models import all_models
+from projections.models import all_models, borging
+from projections.reports import dutch
 from projections.reports.annual import annual_report, nearest_rank
 from projections.reports.figures import AnnualReport
 from projections.reports.period import AMSTERDAM, Period, PeriodError
@@ -303,3 +305,8 @@ def test_a_borging_follow_up_is_the_committees_on_a_concluded_attempt(
     assert app.get_trajectory(j.id).closed
     app.execute(follow_up, committee)
     assert events() == before + 4
+
+
+def test_the_follow_up_and_the_report_name_the_checklists_items() -> None:
+    assert list(get_args(c.BorgingItem)) == list(borging.ITEMS)
+    assert list(dutch.BORGING_ITEMS) == list(borging.ITEMS) == list(dutch.BORGING_SHORT)
