@@ -1,5 +1,8 @@
 FROM python:3.11-slim
 WORKDIR /app
+# Pango and a font for the PDF reports (WeasyPrint).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 \
+    libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY requirements/run.txt ./requirements/run.txt
 # The runtime exactly as locked (hashes checked), then the project without dependencies of its
 # own choosing, built with the locked setuptools.

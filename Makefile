@@ -20,7 +20,7 @@ COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint typecheck pytest compose-check contract test-tools demo bench lock clean
+.PHONY: run test lint typecheck pytest compose-check contract test-tools pdf-libs demo bench lock clean
 
 $(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,15 +29,28 @@ $(UV_STAMP): $(LOCKS)/uv.txt
 
 # The project itself goes in editable, after the locked install and without dependencies of
 # its own choosing; its build backend comes from the lock (no build isolation).
-$(RUN_STAMP): $(LOCKS)/run.txt pyproject.toml $(UV_STAMP)
+$(RUN_STAMP): $(LOCKS)/run.txt pyproject.toml $(UV_STAMP) | pdf-libs
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCKS)/run.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $@
 
-$(STAMP): $(LOCKS)/test.txt pyproject.toml $(UV_STAMP)
+$(STAMP): $(LOCKS)/test.txt pyproject.toml $(UV_STAMP) | pdf-libs
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCKS)/test.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $@ $(RUN_STAMP)
+
+# WeasyPrint (the PDF reports) needs Pango and a font from the system: Debian's packages,
+# installed when missing (as root), else named.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || \
+		[ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y -qq $(PDF_LIBS) >/dev/null 2>&1 || \
+			(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(PDF_LIBS) >/dev/null 2>&1) || \
+			echo "could not install $(PDF_LIBS): PDF reports need them"; \
+		else echo "PDF reports need Pango: sudo apt-get install $(PDF_LIBS)"; fi; \
+	fi
 
 lock: $(UV_STAMP)
 	$(COMPILE) pyproject.toml --extra dev $(LOCKS)/build.in -o $(LOCKS)/test.txt

@@ -71,6 +71,11 @@ TAGS: list[dict[str, str]] = [
         "description": "The verifiable log: checkpoints, proofs, verification "
         "and the decision dossier.",
     },
+    {
+        "name": "reports",
+        "description": "The exam committee's annual report: decisions, assessment, "
+        "borging and corrections over a period, as data, HTML, PDF or CSV.",
+    },
     {"name": "health", "description": "Whether the service and its store are up."},
 ]
 

@@ -436,7 +436,7 @@ def main() -> None:
             drop_schemas(url, READ_SCHEMA, f"{READ_SCHEMA}__rebuild")
 
     lines = [
-        f"Rebuild of all four read models, {result.events:,} events "
+        f"Rebuild of every read model, {result.events:,} events "
         f"({result.trajectories:,} trajectories), PostgreSQL, one process:",
         "",
         "| what | events/s | seconds |",

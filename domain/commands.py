@@ -712,6 +712,43 @@ class RecordDevelopmentPlan(TrajectoryCommand):
     plan: Text
 
 
+# The items of the borging checklist (projections/models/borging.py; a test holds them equal).
+BorgingItem = Literal[
+    "min_assessors",
+    "independence",
+    "min_evidence",
+    "evidence_variety",
+    "feedback_givers",
+    "green_light_before_request",
+    "ai_use_explained",
+    "no_compensation",
+    "quorum",
+]
+
+
+class RecordBorgingFollowUp(TrajectoryCommand):
+    """Record how the committee followed up a borging exception of a concluded high-stake.
+
+    The borging checklist lists, per concluded attempt, the items that do not hold; this records
+    what the committee did about one of them. It changes nothing in the assessment or the
+    decision, so it is also recorded on a trajectory closed by a ratified pass (R16 closes the
+    student's record, not the committee's account of its quality assurance)."""
+
+    model_config = examples(
+        {
+            "attempt": 1,
+            "item": "evidence_variety",
+            "action": "Discussed with the coach; the guide now asks for two kinds of evidence",
+        }
+    )
+    issued_by = allow(R.COMMITTEE)
+    rule = "R14"
+
+    attempt: AttemptNumber
+    item: BorgingItem = Field(description="The checklist item that did not hold.")
+    action: Text = Field(description="What was done about it.")
+
+
 def all_commands() -> tuple[type[Command], ...]:
     """Every concrete command, in the order declared here."""
     found: list[type[Command]] = []

@@ -306,6 +306,12 @@ READS: dict[str, Read] = {
             "rows",
             "the borging checklist: the committee its programs",
         ),
+        Read(
+            "annual_report",
+            frozenset({Relation.COMMITTEE, Relation.OVERSIGHT}),
+            "rows",
+            "the committee's annual report: the committee of its programs",
+        ),
         Read("audit", frozenset({Relation.ANYONE}), "log", "checkpoints and proofs"),
         Read(
             "checkpoint",

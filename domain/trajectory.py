@@ -1318,6 +1318,26 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return f"exhibition {self.title!r} with {len(self.evidence_ids)} items"
 
+    @handles(c.RecordBorgingFollowUp)
+    def record_borging_follow_up(self, cmd: c.RecordBorgingFollowUp) -> None:
+        # Not `_open()`: following up the quality of a decision changes nothing in it, and is
+        # done after the decision, on closed trajectories too.
+        attempt = self._attempt(cmd.attempt)
+        if attempt.passed is None and attempt.round == 1:
+            raise RuleViolation("R13", "a borging follow-up concerns a concluded assessment")
+        _require_text("R1", cmd.action, "what was done")
+        self.trigger_event(
+            self.BorgingFollowUpRecorded, attempt=cmd.attempt, item=cmd.item, action=cmd.action
+        )
+
+    class BorgingFollowUpRecorded(Event):
+        attempt: int
+        item: str
+        action: str
+
+        def summary(self) -> str:
+            return f"borging follow-up on attempt {self.attempt} ({self.item}): {self.action}"
+
 
 def event_classes(aggregate: type[RecordedAggregate]) -> tuple[type[Any], ...]:
     """The events nested in an aggregate class, in the order declared."""

@@ -21,7 +21,7 @@ from projections import codec
 
 # Part of every read model's fingerprint: a change of the stored state's shape or meaning
 # rebuilds the read models from the log.
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -59,6 +59,13 @@ class AttemptState:
     # The latest conclusion and the committee's answer to it; they survive a referral.
     conclusion: dict[str, Any] | None = None
     committee: dict[str, Any] | None = None
+    # Dated facts for the reports: when the last assigned assessor judged, when the CGI was
+    # held, every committee answer (a referral included), every vote, every borging follow-up.
+    judged_at: str | None = None
+    interview_at: str | None = None
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    vote_log: list[list[Any]] = field(default_factory=list)  # [member, vote, round, at]
+    follow_ups: list[list[Any]] = field(default_factory=list)  # [item, action, by, at]
 
     @property
     def open(self) -> bool:
@@ -114,6 +121,10 @@ class TrajectoryState:
     attempts: list[AttemptState] = field(default_factory=list)
     corrections: int = 0
     closed: bool = False
+    # Dated facts for the reports: [requested|granted|refused, at] per early-route event, and
+    # [corrects version, reason, by, role, at] per correction.
+    early_log: list[list[str]] = field(default_factory=list)
+    correction_log: list[list[Any]] = field(default_factory=list)
     # Not stored: the facts and next step of the version they were computed for, so that the
     # read models that all need them compute them once.
     derived: tuple[int, rules.ProgressFacts, rules.NextStep] | None = field(
@@ -329,6 +340,7 @@ def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
 def _early(route: EarlyRoute) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
     def handler(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
         s.early_route = route.value
+        s.early_log.append([route.value, timestamp(e)])
 
     return handler
 
@@ -366,11 +378,16 @@ def _assessors(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _judgment(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    _attempt(s, e).judgments[e.actor.person_id] = [_value(e.verdict), dict(e.levels)]
+    attempt = _attempt(s, e)
+    attempt.judgments[e.actor.person_id] = [_value(e.verdict), dict(e.levels)]
+    if attempt.judged_at is None and attempt.facts().all_judged:
+        attempt.judged_at = timestamp(e)
 
 
 def _interview(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    _attempt(s, e).interview_held = True
+    attempt = _attempt(s, e)
+    attempt.interview_held = True
+    attempt.interview_at = timestamp(e)
 
 
 def _final_levels(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -394,18 +411,25 @@ def _concluded(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _vote(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    _attempt(s, e).votes[e.actor.person_id] = _value(e.vote)
+    attempt = _attempt(s, e)
+    attempt.votes[e.actor.person_id] = _value(e.vote)
+    attempt.vote_log.append([e.actor.person_id, _value(e.vote), attempt.round, timestamp(e)])
 
 
 def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict[str, Any]:
     tally = list(attempt.votes.values())
-    return {
+    answer = {
         "outcome": outcome.value,
         "ratify": tally.count("ratify"),
         "refer_back": tally.count("refer_back"),
         "at": at,
         "round": attempt.round,
     }
+    conclusion = attempt.conclusion or {}
+    attempt.answers.append(
+        {**answer, "passed": conclusion.get("passed"), "concluded_at": conclusion.get("at")}
+    )
+    return answer
 
 
 def _ratified(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -432,6 +456,14 @@ def _development_plan(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _correction(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.corrections += 1
+    role = _value(e.actor.role)
+    s.correction_log.append(
+        [int(e.corrects_version), e.reason, e.actor.person_id, role, timestamp(e)]
+    )
+
+
+def _follow_up(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
+    _attempt(s, e).follow_ups.append([e.item, e.action, e.actor.person_id, timestamp(e)])
 
 
 T = Trajectory
@@ -460,6 +492,7 @@ HANDLERS: dict[type[Any], Callable[[TrajectoryState, Any, ProgramDefinition], No
     T.DecisionReferredBack: _referred_back,
     T.DevelopmentPlanRecorded: _development_plan,
     T.CorrectionRecorded: _correction,
+    T.BorgingFollowUpRecorded: _follow_up,
 }
 # Events that change nothing the read models hold (Started opens the state, see `start`).
 UNPROJECTED: frozenset[type[Any]] = frozenset(

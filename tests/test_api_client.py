@@ -142,6 +142,9 @@ def test_one_real_call_per_tag(client_package: ModuleType, tmp_path: Path) -> No
                 client=quality
             ),
             "audit": lambda: call(client_package, "audit", "public_key")(client=anyone),
+            "reports": lambda: call(client_package, "reports", "get_annual_report")(
+                client=quality, year=2026
+            ),
             "health": lambda: call(client_package, "health", "health")(client=anyone),
         }
         tags = {tag["name"].replace(" ", "_").replace("-", "_") for tag in document()["tags"]}

@@ -316,6 +316,22 @@ def export_bundle(
     console.print(f"dossier bundle written to {output} ({len(files)} files)")
 
 
+def bundle_trust(
+    archive: Path,
+    policy: Path | None,
+    public_key: Path | None,
+    trust_own_key: bool,
+    against: list[Path] | None = None,
+    tsa_roots: Path | None = None,
+) -> BundleTrust:
+    """What a bundle (or an archive of bundles sharing one checkpoint) is judged under, from the
+    command line's options; the same for `audit verify-export` and `inspection verify`."""
+    trust = _policy(policy)
+    if trust is None and public_key is not None:
+        trust = _pinned_policy(archive, public_key)
+    return BundleTrust(trust, trust_own_key, _held(against), _roots(tsa_roots))
+
+
 def _pinned_policy(bundle: Path, public_key: Path) -> Policy:
     """--public-key PEM: a policy of that one key, named by the bundle's origin, no witness."""
     try:
@@ -352,12 +368,8 @@ def verify_export(
 ) -> None:
     """Verify a dossier bundle offline: no database, no configuration needed; the trust comes
     from the policy (the log's published key, its witnesses, the quorum)."""
-    trust = _policy(policy)
-    if trust is None and public_key is not None:
-        trust = _pinned_policy(bundle, public_key)
     report = verify_bundle(
-        bundle,
-        BundleTrust(trust, trust_bundle_key, _held(against), _roots(tsa_roots)),
+        bundle, bundle_trust(bundle, policy, public_key, trust_bundle_key, against, tsa_roots)
     )
     for line in report.lines():
         style = "green" if report.ok else "yellow" if line.startswith(("WARNING", "NOT")) else "red"

@@ -40,7 +40,17 @@ def _commands_of(module_name: str) -> dict[str, Command]:
 
 
 # The command modules, in the order `--help` lists their commands.
-MODULES = ("demo", "trajectory", "serve", "token", "projections", "audit", "witness")
+MODULES = (
+    "demo",
+    "trajectory",
+    "serve",
+    "token",
+    "projections",
+    "audit",
+    "witness",
+    "report",
+    "inspection",
+)
 
 
 def _module_names() -> list[str]:

@@ -80,7 +80,7 @@ def rebuild(
     name: Annotated[
         str | None,
         typer.Argument(
-            help="One projection (progress, cohorts, calibration, borging); all if omitted."
+            help="One projection (progress, cohorts, calibration, borging, reports); all if none."
         ),
     ] = None,
 ) -> None:
@@ -124,14 +124,16 @@ def rebuild(
             )
         if exc.rebuilt:
             console.print(
-                f"Rebuilt {', '.join(exc.rebuilt)}; swapped in at log position {exc.position}."
+                f"Rebuilt {', '.join(exc.rebuilt)}; swapped in at log position {exc.position}.",
+                soft_wrap=True,
             )
         raise typer.Exit(1) from None
     finally:
         store.close()
         app.close()
     names = ", ".join(m.name for m in models)
-    console.print(f"Rebuilt {names}; swapped in at log position {position}.")
+    # One line, however many projections: scripts and tests read it.
+    console.print(f"Rebuilt {names}; swapped in at log position {position}.", soft_wrap=True)
 
 
 def project(

@@ -14,6 +14,7 @@ from api.routers import (
     programs,
     projections,
     read_models,
+    reports,
     trajectories,
 )
 
@@ -24,6 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     persons.router,
     dossier.router,
     read_models.router,
+    reports.router,
     projections.router,
     audit.router,
     health.router,

@@ -37,6 +37,7 @@ ROUTES: tuple[CommandRoute, ...] = (
     CommandRoute(c.AgreeFinalLevels, H + "/final-levels", "high-stake"),
     CommandRoute(c.ConcludeAssessment, H + "/conclusion", "high-stake"),
     CommandRoute(c.CastVote, H + "/votes", "committee"),
+    CommandRoute(c.RecordBorgingFollowUp, H + "/borging-follow-ups", "committee"),
     CommandRoute(c.RecordDevelopmentPlan, T + "/development-plans", "high-stake"),
     CommandRoute(c.StartTrajectory, "/trajectories", "trajectories", 201, "/trajectories/{id}"),
     CommandRoute(c.ReassignCoach, T + "/coach", "trajectories"),

@@ -192,6 +192,9 @@ TRAJECTORY_TEXTS: dict[str, Text] = {
     ),
     names.CORRECTION_RECORDED: lambda d: f"Correctie op gebeurtenis {d.get('corrects_version')}",
     names.EXHIBITION_PUBLISHED: lambda d: f"Expositie gepubliceerd: {d.get('title')}",
+    names.BORGING_FOLLOW_UP_RECORDED: lambda d: (
+        f"Opvolging borging bij poging {d.get('attempt')} vastgelegd: {d.get('action')}"
+    ),
 }
 
 

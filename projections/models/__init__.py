@@ -1,4 +1,4 @@
-"""The four read models, by name (the name is also their tracking key and CLI argument)."""
+"""The read models, by name (the name is also their tracking key and CLI argument)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from projections.models.borging import Borging
 from projections.models.calibration import Calibration
 from projections.models.cohorts import Cohorts
 from projections.models.progress import Progress
+from projections.models.reports import Reports
 
 
 def all_models() -> tuple[ReadModel, ...]:
-    return (Progress(), Cohorts(), Calibration(), Borging())
+    return (Progress(), Cohorts(), Calibration(), Borging(), Reports())
 
 
 def by_name(names: list[str] | tuple[str, ...] | None = None) -> tuple[ReadModel, ...]:
