@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
@@ -104,6 +105,11 @@ class Command(BaseModel):
     def issuers(self) -> frozenset[Relation]:
         return self.issued_by.for_command(self)
 
+    @classmethod
+    def occurs(cls) -> bool:
+        """Whether the command says on which day its happening took place (`occurred_on`)."""
+        return "occurred_on" in cls.model_fields
+
 
 def _marks_inside(annotation: Any) -> list[Holds]:
     """Markers on the item types of a list or dict field (e.g. `dict[Code, Text]`)."""
@@ -129,6 +135,29 @@ class TrajectoryCommand(Command):
     @classmethod
     def target_field(cls) -> str | None:
         return "trajectory_id"
+
+
+# ---- when it happened
+
+# The earliest day a trajectory may say it started: nothing in the record is older.
+EARLIEST_DAY = date(2000, 1, 1)
+
+# The day a conversation, a check, a judgment or a meeting took place, when it is recorded
+# later. A day rather than a moment: schools record "held on 12 March", not the minute, and a
+# day has no time zone to get wrong. Declared here once; its bounds (not after today in
+# Europe/Amsterdam, not before the trajectory started, never before EARLIEST_DAY) depend on the
+# clock and the trajectory, so the domain checks them and a refusal names R1. The moment the
+# event is recorded stays the store's own and is never back-dated (`domain.moments`).
+OccurredOn = Annotated[
+    date | None,
+    Field(
+        description="The day it took place (ISO 8601 date, Europe/Amsterdam) when it is recorded "
+        "later; left out, it took place on the day it is recorded. Not after today and not "
+        f"before the trajectory started (nor before {EARLIEST_DAY.isoformat()}): R1. The time "
+        "it is recorded is always the store's own.",
+        examples=["2026-03-12"],
+    ),
+]
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
@@ -316,6 +345,7 @@ class StartTrajectory(Command):
     cohort: Cohort
     coach_id: PersonId = Field(description="A coach registered for the program.")
     mentor_id: PersonId = Field(description="A mentor (SLB) registered for the program.")
+    occurred_on: OccurredOn = None
 
 
 class ReassignCoach(TrajectoryCommand):
@@ -376,6 +406,7 @@ class MeasureBaseline(TrajectoryCommand):
     outcome: Code
     level: Level
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 class SubmitEvidence(TrajectoryCommand):
@@ -410,6 +441,7 @@ class SubmitEvidence(TrajectoryCommand):
     ai_use: bool = Field(False, description="An AI tool was used (declare how).")
     external_sources: bool = Field(False, description="External sources were used (declare).")
     declaration: Text = Field("", description="How AI or external sources were used (R9).")
+    occurred_on: OccurredOn = None
 
 
 class WithdrawEvidence(TrajectoryCommand):
@@ -485,6 +517,7 @@ class GiveFeedback(TrajectoryCommand):
     evidence_id: ItemId | None = Field(None, description="The evidence it is about, if any.")
     text: Text = Field(description="The feedback.")
     request_id: ItemId | None = Field(None, description="The request it answers, if any.")
+    occurred_on: OccurredOn = None
 
 
 class CheckProgress(TrajectoryCommand):
@@ -497,6 +530,7 @@ class CheckProgress(TrajectoryCommand):
 
     light: TrafficLight
     notes: Text = Field("", description="Required for orange and red: what must improve.")
+    occurred_on: OccurredOn = None
 
 
 class PublishExhibition(TrajectoryCommand):
@@ -536,6 +570,7 @@ class HoldMediumStake(TrajectoryCommand):
     levels: Levels = Field(description="A level per outcome.")
     feedback: Text = Field("", description="The coach's feedback.")
     rationale: Text = Field(description="Why these levels.")
+    occurred_on: OccurredOn = None
 
 
 class DecideGreenLight(TrajectoryCommand):
@@ -557,6 +592,7 @@ class DecideGreenLight(TrajectoryCommand):
     decision: Literal["give", "withhold"]
     rationale: Text
     advice: Text = Field("", description="When withholding: what to gather more evidence on.")
+    occurred_on: OccurredOn = None
 
 
 class RequestEarlyHighStake(TrajectoryCommand):
@@ -580,6 +616,7 @@ class DecideEarlyHighStake(TrajectoryCommand):
 
     grant: bool
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 # ---- the high-stake
@@ -620,6 +657,7 @@ class AssignAssessors(TrajectoryCommand):
 
     attempt: AttemptNumber
     assessor_ids: list[PersonId] = Field(max_length=20)
+    occurred_on: OccurredOn = None
 
 
 class SubmitJudgment(TrajectoryCommand):
@@ -643,6 +681,7 @@ class SubmitJudgment(TrajectoryCommand):
     level_rationales: Rationales = Field(description="Why, per outcome.")
     verdict: Verdict
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 class HoldCriterionInterview(TrajectoryCommand):
@@ -654,6 +693,7 @@ class HoldCriterionInterview(TrajectoryCommand):
 
     attempt: AttemptNumber
     notes: Text
+    occurred_on: OccurredOn = None
 
 
 class AgreeFinalLevels(TrajectoryCommand):
@@ -666,6 +706,7 @@ class AgreeFinalLevels(TrajectoryCommand):
     attempt: AttemptNumber
     levels: Levels = Field(description="The agreed level per outcome.")
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 class ConcludeAssessment(TrajectoryCommand):
@@ -678,6 +719,7 @@ class ConcludeAssessment(TrajectoryCommand):
 
     attempt: AttemptNumber
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 class CastVote(TrajectoryCommand):
@@ -698,6 +740,7 @@ class CastVote(TrajectoryCommand):
     attempt: AttemptNumber
     vote: Vote
     rationale: Text
+    occurred_on: OccurredOn = None
 
 
 class RecordDevelopmentPlan(TrajectoryCommand):
@@ -710,6 +753,7 @@ class RecordDevelopmentPlan(TrajectoryCommand):
 
     attempt: AttemptNumber = Field(description="The failed attempt.")
     plan: Text
+    occurred_on: OccurredOn = None
 
 
 def all_commands() -> tuple[type[Command], ...]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.domain import event
 
 from domain import commands as c
-from domain import rules
+from domain import moments, rules
 from domain.aggregate import RecordedAggregate
 from domain.commands import handles
 from domain.errors import InvalidInput, NotPermitted, RuleViolation
@@ -57,6 +57,7 @@ class EvidenceItem:
     submitted_at: datetime
     withdrawn: bool = False
     withdrawal_reason: str = ""
+    occurred_on: date | None = None
 
     @property
     def declares_use(self) -> bool:
@@ -75,6 +76,7 @@ class FeedbackItem:
     request_id: str | None
     given_at: datetime
     recorded_by: str
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -94,6 +96,7 @@ class ProgressCheck:
     notes: str
     checked_by: str
     checked_at: datetime
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -106,6 +109,11 @@ class MediumStake:
     rationale: str
     held_by: str
     held_at: datetime
+    occurred_on: date | None = None
+
+    @property
+    def day(self) -> date:
+        return self.occurred_on or moments.day_of(self.held_at)
 
 
 @dataclass
@@ -116,6 +124,7 @@ class Judgment:
     verdict: Verdict
     rationale: str
     submitted_at: datetime
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -177,6 +186,16 @@ def _require_text(rule: str, value: str, what: str) -> None:
         raise InvalidInput(rule, f"{what} must not be empty")
 
 
+def _not_after_today(day: date) -> None:
+    today = moments.today()
+    if day > today:
+        raise InvalidInput(
+            "R1",
+            f"occurred_on {day.isoformat()} lies in the future (today is {today.isoformat()} "
+            "in Europe/Amsterdam); the day something took place is recorded after it",
+        )
+
+
 def _require_sha256(rule: str, value: str, what: str) -> None:
     if len(value) != 64 or not set(value) <= set("0123456789abcdef"):
         raise InvalidInput(rule, f"{what} must be a lowercase hex SHA-256 (64 characters)")
@@ -186,13 +205,26 @@ def _outcomes(codes: list[str]) -> str:
     return ", ".join(codes) or "-"
 
 
+class Occurring:
+    """Mixed into the events that say on which day their happening took place (`occurred_on`).
+
+    Version 2 of these events added the field; a version 1 event, stored before, took place on
+    the day it was recorded, which is what `occurred_on = None` says (`domain.moments`)."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("occurred_on", None)
+
+
 class Trajectory(RecordedAggregate):
     """One student's way through one program version, from orientation to ratified decision."""
 
     # Version 2 of the state: enums for green light, early route and decision, and the terms of
     # former coaches and mentors. Snapshots of version 1 are not upcast but replayed from the
-    # events (see `upcast_v1_v2`).
-    class_version = 2
+    # events (see `upcast_v1_v2`). Version 3: the day the trajectory started (`started_on`).
+    class_version = 3
 
     @staticmethod
     def create_id(program_id: uuid.UUID, student_id: str, cohort: str) -> uuid.UUID:
@@ -202,13 +234,18 @@ class Trajectory(RecordedAggregate):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["stale_snapshot"] = True
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        # Trajectories started before the day was recorded started on the day they were.
+        state.setdefault("started_on", None)
+
     class Event(RecordedAggregate.Event):
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
             aggregate.event_actors.append(self.actor.person_id)
             return aggregate
 
-    class Started(Event, RecordedAggregate.Created):
+    class Started(Event, RecordedAggregate.Created, Occurring):
         program_id: uuid.UUID
         program_version: int
         definition: dict[str, Any]
@@ -216,6 +253,7 @@ class Trajectory(RecordedAggregate):
         cohort: str
         coach_id: str
         mentor_id: str
+        occurred_on: date | None
 
         def summary(self) -> str:
             return (
@@ -233,8 +271,10 @@ class Trajectory(RecordedAggregate):
         cohort: str,
         coach_id: str,
         mentor_id: str,
+        occurred_on: date | None,
     ) -> None:
         self.program_id = program_id
+        self.started_on = occurred_on
         self.program_version = program_version
         self.definition_data = definition
         self.student_id = student_id
@@ -272,6 +312,11 @@ class Trajectory(RecordedAggregate):
             entry = (self.definition_data, ProgramDefinition.from_dict(self.definition_data))
             _DEFINITIONS[key] = entry
         return entry[1]
+
+    @property
+    def start_day(self) -> date:
+        """The day the trajectory started: the day its start says, or the day it was recorded."""
+        return self.started_on or moments.day_of(self.created_on)
 
     @property
     def current_attempt(self) -> Attempt | None:
@@ -400,6 +445,20 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R14", f"attempt {number} has already been decided")
         return attempt
 
+    def _day(self, day: date | None) -> date | None:
+        """R1: the day a command says its happening took place lies neither after today nor
+        before the trajectory started. None: it takes place as it is recorded."""
+        if day is None:
+            return None
+        _not_after_today(day)
+        if day < self.start_day:
+            raise RuleViolation(
+                "R1",
+                f"occurred_on {day.isoformat()} lies before the trajectory started "
+                f"({self.start_day.isoformat()})",
+            )
+        return day
+
     @staticmethod
     def _require_assessor_of(attempt: Attempt, actor: Actor, rule: str) -> None:
         if actor.person_id not in attempt.assessors:
@@ -427,6 +486,14 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R10", "a student cannot coach or mentor themselves")
         if actor.role is Role.COACH and cmd.coach_id != actor.person_id:
             raise NotPermitted("R1", "a coach starts the trajectories they coach themselves")
+        if cmd.occurred_on is not None:
+            _not_after_today(cmd.occurred_on)
+            if cmd.occurred_on < c.EARLIEST_DAY:
+                raise InvalidInput(
+                    "R1",
+                    f"occurred_on {cmd.occurred_on.isoformat()} lies before "
+                    f"{c.EARLIEST_DAY.isoformat()}, before anything in the record",
+                )
         return cls(
             program_id=cmd.program_id,
             program_version=number,
@@ -435,6 +502,7 @@ class Trajectory(RecordedAggregate):
             cohort=cmd.cohort,
             coach_id=cmd.coach_id,
             mentor_id=cmd.mentor_id,
+            occurred_on=cmd.occurred_on,
         )
 
     def _reassign(self, role: StaffRole, person: str, reason: str, program: Program) -> None:
@@ -496,13 +564,18 @@ class Trajectory(RecordedAggregate):
         if self.medium_stakes:
             raise RuleViolation("R6", "a baseline belongs to the start, before the medium-stakes")
         self.trigger_event(
-            self.BaselineMeasured, outcome=cmd.outcome, level=cmd.level, rationale=cmd.rationale
+            self.BaselineMeasured,
+            outcome=cmd.outcome,
+            level=cmd.level,
+            rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class BaselineMeasured(Event):
+    class BaselineMeasured(Event, Occurring):
         outcome: str
         level: str
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.baseline[self.outcome] = self.level
@@ -537,9 +610,10 @@ class Trajectory(RecordedAggregate):
             ai_use=cmd.ai_use,
             external_sources=cmd.external_sources,
             declaration=cmd.declaration,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class EvidenceSubmitted(Event):
+    class EvidenceSubmitted(Event, Occurring):
         evidence_id: str
         title: str
         kind: EvidenceKind
@@ -550,6 +624,7 @@ class Trajectory(RecordedAggregate):
         ai_use: bool
         external_sources: bool
         declaration: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.evidence[self.evidence_id] = EvidenceItem(
@@ -564,6 +639,7 @@ class Trajectory(RecordedAggregate):
                 self.external_sources,
                 self.declaration,
                 self.timestamp,
+                occurred_on=self.occurred_on,
             )
 
         def summary(self) -> str:
@@ -691,9 +767,10 @@ class Trajectory(RecordedAggregate):
             evidence_id=cmd.evidence_id,
             text=cmd.text,
             request_id=cmd.request_id,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class FeedbackGiven(Event):
+    class FeedbackGiven(Event, Occurring):
         feedback_id: str
         source: FeedbackSource
         giver_id: str
@@ -702,6 +779,7 @@ class Trajectory(RecordedAggregate):
         evidence_id: str | None
         text: str
         request_id: str | None
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.feedback.append(
@@ -716,6 +794,7 @@ class Trajectory(RecordedAggregate):
                     self.request_id,
                     self.timestamp,
                     self.actor.person_id,
+                    self.occurred_on,
                 )
             )
             if self.request_id is not None and self.request_id in t.feedback_requests:
@@ -729,15 +808,23 @@ class Trajectory(RecordedAggregate):
         self._open()
         if cmd.light is not TrafficLight.GREEN:
             _require_text("R1", cmd.notes, "what must improve (orange or red light)")
-        self.trigger_event(self.ProgressChecked, light=cmd.light, notes=cmd.notes)
+        self.trigger_event(
+            self.ProgressChecked,
+            light=cmd.light,
+            notes=cmd.notes,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
-    class ProgressChecked(Event):
+    class ProgressChecked(Event, Occurring):
         light: TrafficLight
         notes: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.progress_checks.append(
-                ProgressCheck(self.light, self.notes, self.actor.person_id, self.timestamp)
+                ProgressCheck(
+                    self.light, self.notes, self.actor.person_id, self.timestamp, self.occurred_on
+                )
             )
 
         def summary(self) -> str:
@@ -761,6 +848,15 @@ class Trajectory(RecordedAggregate):
         self._check_evidence(cmd.portfolio)
         self._check_levels(cmd.levels, complete=True)
         _require_text("R1", cmd.rationale, "the rationale of the levels")
+        day = self._day(cmd.occurred_on)
+        if day is not None and self.medium_stakes:
+            first = self.medium_stakes[-1].day
+            if day < first:
+                raise RuleViolation(
+                    "R6",
+                    f"the second medium-stake cannot precede the first (held on "
+                    f"{first.isoformat()})",
+                )
         self.trigger_event(
             self.MediumStakeHeld,
             number=number,
@@ -769,16 +865,18 @@ class Trajectory(RecordedAggregate):
             levels=dict(cmd.levels),
             feedback=cmd.feedback,
             rationale=cmd.rationale,
+            occurred_on=day,
         )
         return number
 
-    class MediumStakeHeld(Event):
+    class MediumStakeHeld(Event, Occurring):
         number: int
         moment: int
         portfolio: list[str]
         levels: dict[str, str]
         feedback: str
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.medium_stakes.append(
@@ -791,6 +889,7 @@ class Trajectory(RecordedAggregate):
                     self.rationale,
                     self.actor.person_id,
                     self.timestamp,
+                    self.occurred_on,
                 )
             )
 
@@ -807,14 +906,24 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R7", "the green light has already been given")
         if cmd.decision == "give":
             _require_text("R1", cmd.rationale, "the rationale of the green light")
-            self.trigger_event(self.GreenLightGiven, rationale=cmd.rationale)
+            self.trigger_event(
+                self.GreenLightGiven,
+                rationale=cmd.rationale,
+                occurred_on=self._day(cmd.occurred_on),
+            )
             return
         _require_text("R7", cmd.advice, "the advice (what evidence to gather)")
         _require_text("R1", cmd.rationale, "the rationale")
-        self.trigger_event(self.GreenLightWithheld, advice=cmd.advice, rationale=cmd.rationale)
+        self.trigger_event(
+            self.GreenLightWithheld,
+            advice=cmd.advice,
+            rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
-    class GreenLightGiven(Event):
+    class GreenLightGiven(Event, Occurring):
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.green_light = GreenLight.GIVEN
@@ -823,9 +932,10 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return "green light given"
 
-    class GreenLightWithheld(Event):
+    class GreenLightWithheld(Event, Occurring):
         advice: str
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.green_light = GreenLight.WITHHELD
@@ -869,10 +979,11 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R8", "there is no pending early-route request")
         _require_text("R1", cmd.rationale, "the rationale")
         decided = self.EarlyHighStakeGranted if cmd.grant else self.EarlyHighStakeRefused
-        self.trigger_event(decided, rationale=cmd.rationale)
+        self.trigger_event(decided, rationale=cmd.rationale, occurred_on=self._day(cmd.occurred_on))
 
-    class EarlyHighStakeGranted(Event):
+    class EarlyHighStakeGranted(Event, Occurring):
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.early_route = EarlyRoute.GRANTED
@@ -880,8 +991,9 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return "early high-stake granted"
 
-    class EarlyHighStakeRefused(Event):
+    class EarlyHighStakeRefused(Event, Occurring):
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.early_route = EarlyRoute.REFUSED
@@ -978,12 +1090,16 @@ class Trajectory(RecordedAggregate):
         if problems:
             raise RuleViolation("R10", problems[0].message)
         self.trigger_event(
-            self.AssessorsAssigned, attempt=cmd.attempt, assessor_ids=list(cmd.assessor_ids)
+            self.AssessorsAssigned,
+            attempt=cmd.attempt,
+            assessor_ids=list(cmd.assessor_ids),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class AssessorsAssigned(Event):
+    class AssessorsAssigned(Event, Occurring):
         attempt: int
         assessor_ids: list[str]
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].assessors = list(self.assessor_ids)
@@ -1016,14 +1132,16 @@ class Trajectory(RecordedAggregate):
             level_rationales=dict(cmd.level_rationales),
             verdict=cmd.verdict,
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class JudgmentSubmitted(Event):
+    class JudgmentSubmitted(Event, Occurring):
         attempt: int
         levels: dict[str, str]
         level_rationales: dict[str, str]
         verdict: Verdict
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].judgments[self.actor.person_id] = Judgment(
@@ -1033,6 +1151,7 @@ class Trajectory(RecordedAggregate):
                 self.verdict,
                 self.rationale,
                 self.timestamp,
+                self.occurred_on,
             )
 
         def summary(self) -> str:
@@ -1051,11 +1170,17 @@ class Trajectory(RecordedAggregate):
         if attempt.passed is not None:
             raise RuleViolation("R12", "the assessment has been concluded")
         _require_text("R1", cmd.notes, "the CGI record")
-        self.trigger_event(self.CriterionInterviewHeld, attempt=cmd.attempt, notes=cmd.notes)
+        self.trigger_event(
+            self.CriterionInterviewHeld,
+            attempt=cmd.attempt,
+            notes=cmd.notes,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
-    class CriterionInterviewHeld(Event):
+    class CriterionInterviewHeld(Event, Occurring):
         attempt: int
         notes: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].interview_held = True
@@ -1082,12 +1207,14 @@ class Trajectory(RecordedAggregate):
             attempt=cmd.attempt,
             levels=dict(cmd.levels),
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
-    class FinalLevelsAgreed(Event):
+    class FinalLevelsAgreed(Event, Occurring):
         attempt: int
         levels: dict[str, str]
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].final_levels = dict(self.levels)
@@ -1121,16 +1248,18 @@ class Trajectory(RecordedAggregate):
             below_pass_level=list(evaluation.below_pass_level),
             program_version=self.program_version,
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
         return evaluation.passed
 
-    class AssessmentConcluded(Event):
+    class AssessmentConcluded(Event, Occurring):
         attempt: int
         levels: dict[str, str]
         passed: bool
         below_pass_level: list[str]
         program_version: int
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             target = t.attempts[self.attempt - 1]
@@ -1152,12 +1281,14 @@ class Trajectory(RecordedAggregate):
         if actor.person_id in attempt.votes:
             raise RuleViolation("R14", "a member votes once on one decision")
         _require_text("R1", cmd.rationale, "the rationale of the vote")
+        day = self._day(cmd.occurred_on)
         self.trigger_event(
             self.CommitteeVoteCast,
             attempt=cmd.attempt,
             round=attempt.round,
             vote=cmd.vote,
             rationale=cmd.rationale,
+            occurred_on=day,
         )
         tally = list(attempt.votes.values())
         ratify, refer = tally.count(Vote.RATIFY), tally.count(Vote.REFER_BACK)
@@ -1173,6 +1304,7 @@ class Trajectory(RecordedAggregate):
                 program_version=self.program_version,
                 levels=dict(attempt.concluded_levels or {}),
                 rationale=summary,
+                occurred_on=day,
             )
         elif outcome is Decision.REFERRED_BACK:
             self.trigger_event(
@@ -1180,14 +1312,16 @@ class Trajectory(RecordedAggregate):
                 attempt=cmd.attempt,
                 round=attempt.round,
                 rationale=summary,
+                occurred_on=day,
             )
         return outcome
 
-    class CommitteeVoteCast(Event):
+    class CommitteeVoteCast(Event, Occurring):
         attempt: int
         round: int
         vote: Vote
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].votes[self.actor.person_id] = self.vote
@@ -1195,13 +1329,14 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return f"committee vote on attempt {self.attempt}: {self.vote.value}"
 
-    class DecisionRatified(Event):
+    class DecisionRatified(Event, Occurring):
         attempt: int
         round: int
         passed: bool
         program_version: int
         levels: dict[str, str]
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].decision = Decision.RATIFIED
@@ -1211,10 +1346,11 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return f"decision on attempt {self.attempt} ratified ({self.rationale})"
 
-    class DecisionReferredBack(Event):
+    class DecisionReferredBack(Event, Occurring):
         attempt: int
         round: int
         rationale: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             # A referral sends the result back to the assessors: a new round of final levels,
@@ -1240,11 +1376,17 @@ class Trajectory(RecordedAggregate):
         if attempt.development_plan:
             raise RuleViolation("R2", "a development plan was already recorded; add a correction")
         _require_text("R15", cmd.plan, "the development plan")
-        self.trigger_event(self.DevelopmentPlanRecorded, attempt=cmd.attempt, plan=cmd.plan)
+        self.trigger_event(
+            self.DevelopmentPlanRecorded,
+            attempt=cmd.attempt,
+            plan=cmd.plan,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
-    class DevelopmentPlanRecorded(Event):
+    class DevelopmentPlanRecorded(Event, Occurring):
         attempt: int
         plan: str
+        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].development_plan = self.plan

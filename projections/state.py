@@ -11,9 +11,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
-from domain import rules
+from domain import moments, rules
 from domain.program import ProgramDefinition
 from domain.trajectory import Trajectory, event_classes
 from domain.values import Decision, EarlyRoute, GreenLight, Phase, Verdict
@@ -21,7 +22,7 @@ from projections import codec
 
 # Part of every read model's fingerprint: a change of the stored state's shape or meaning
 # rebuilds the read models from the log.
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -31,6 +32,11 @@ class ProjectionIntegrityError(RuntimeError):
 def timestamp(event: Any) -> str:
     # One fixed format (always with microseconds) so that times also sort as text on SQLite.
     return str(event.timestamp.isoformat(timespec="microseconds"))
+
+
+def day(event: Any) -> str:
+    """The day the event's happening took place, ISO 8601 (sorts as text on SQLite too)."""
+    return moments.occurred_on(event).isoformat()
 
 
 @dataclass(slots=True)
@@ -43,8 +49,12 @@ class AttemptState:
     # Facts as they stood at the request, for the borging checklist.
     route_at_request: str | None
     givers_at_request: dict[str, int]
+    # The request's version: corrections of this version or later (up to the next attempt's
+    # request) are corrections of this attempt.
+    first_version: int = 0
     assessors: list[str] = field(default_factory=list)
     assigned_at: str | None = None
+    assigned_on: str | None = None
     # The coach when the assessors were assigned: the moment R10 is checked.
     assigned_coach: str | None = None
     judgments: dict[str, list[Any]] = field(default_factory=dict)  # assessor -> [verdict, levels]
@@ -59,6 +69,12 @@ class AttemptState:
     # The latest conclusion and the committee's answer to it; they survive a referral.
     conclusion: dict[str, Any] | None = None
     committee: dict[str, Any] | None = None
+    # What the borging follows up: the committee's referrals back (its answers, in order),
+    # corrections of the attempt's events ([version, by, role]) and portfolio items withdrawn
+    # after the request.
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+    corrected: list[list[Any]] = field(default_factory=list)
+    withdrawn_after: list[str] = field(default_factory=list)
 
     @property
     def open(self) -> bool:
@@ -96,6 +112,13 @@ class TrajectoryState:
     # While events are folded this holds the latest event's datetime (formatting every event's
     # time would cost more than the rest of applying it); as_text() turns it into text.
     last_activity_at: Any
+    # The day the trajectory started (the day its start says, or the day it was recorded).
+    started_on: str = ""
+    # The latest day an event said its happening took place, and (a datetime while folding,
+    # like last_activity_at) the time of the latest event that said no day: together they give
+    # the latest day anything took place without converting every event's time.
+    latest_stated_day: str = ""
+    last_unstated_at: Any = None
     version: int = 1
     baseline: dict[str, str] = field(default_factory=dict)
     # evidence id -> [outcomes, kind, declares AI or external use, withdrawn]
@@ -103,13 +126,15 @@ class TrajectoryState:
     feedback_count: int = 0
     givers: dict[str, list[str]] = field(default_factory=dict)  # outcome -> distinct givers
     sources: dict[str, dict[str, int]] = field(default_factory=dict)  # outcome -> source -> n
-    lights: list[list[str]] = field(default_factory=list)  # [light, checked by, checked at]
+    # [light, checked by, checked at, checked on]
+    lights: list[list[str]] = field(default_factory=list)
     medium_stakes: int = 0
     latest_levels: dict[str, str] = field(default_factory=dict)
     medium_stake_at: str | None = None
     green_light: str | None = None
     green_light_note: str = ""
     green_light_at: str | None = None
+    green_light_on: str | None = None
     early_route: str | None = None
     attempts: list[AttemptState] = field(default_factory=list)
     corrections: int = 0
@@ -134,9 +159,22 @@ class TrajectoryState:
             moment = self.last_activity_at = moment.isoformat(timespec="microseconds")
         return str(moment)
 
+    @property
+    def last_occurred_on(self) -> str:
+        """The latest day anything took place on the trajectory, ISO 8601."""
+        moment = self.last_unstated_at
+        unstated = ""
+        if moment is not None:
+            when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+            unstated = moments.day_of(when).isoformat()
+        return max(self.latest_stated_day, unstated, self.started_on)
+
     def to_json(self) -> bytes:
         data = {name: getattr(self, name) for name in STATE_FIELDS}
         data["last_activity_at"] = self.last_activity
+        unstated = self.last_unstated_at
+        if unstated is not None and not isinstance(unstated, str):
+            data["last_unstated_at"] = unstated.isoformat(timespec="microseconds")
         data["attempts"] = [{n: getattr(a, n) for n in ATTEMPT_FIELDS} for a in self.attempts]
         return codec.dump_bytes(data)
 
@@ -221,6 +259,13 @@ class TrajectoryState:
             handler(self, event, definition)
         self.version = event.originator_version
         self.last_activity_at = event.timestamp
+        stated = getattr(event, "occurred_on", None)
+        if stated is None:
+            self.last_unstated_at = event.timestamp
+        else:
+            text = stated.isoformat()
+            if text > self.latest_stated_day:
+                self.latest_stated_day = text
 
 
 STATE_FIELDS = tuple(f.name for f in fields(TrajectoryState) if f.name != "derived")
@@ -243,6 +288,7 @@ def start(event: Any) -> TrajectoryState:
         mentor_id=event.mentor_id,
         started_at=at,
         last_activity_at=at,
+        started_on=day(event),
     )
 
 
@@ -288,6 +334,9 @@ def _evidence(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _withdrawn(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.evidence[e.evidence_id][3] = True
+    for attempt in s.attempts:
+        if e.evidence_id in attempt.portfolio:
+            attempt.withdrawn_after.append(e.evidence_id)
 
 
 def _feedback(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -307,7 +356,7 @@ def _feedback(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _progress_checked(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.lights.append([_value(e.light), e.actor.person_id, timestamp(e)])
+    s.lights.append([_value(e.light), e.actor.person_id, timestamp(e), day(e)])
 
 
 def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -318,12 +367,12 @@ def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _green_light_given(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.green_light, s.green_light_note = GreenLight.GIVEN.value, e.rationale
-    s.green_light_at = timestamp(e)
+    s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
 def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.green_light, s.green_light_note = GreenLight.WITHHELD.value, e.advice
-    s.green_light_at = timestamp(e)
+    s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
 def _early(route: EarlyRoute) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
@@ -347,6 +396,7 @@ def _high_stake_requested(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
             portfolio=list(e.portfolio),
             early=bool(e.early),
             requested_at=timestamp(e),
+            first_version=int(e.originator_version),
             ai_explanation=bool(e.ai_explanation.strip()),
             route_at_request=route,
             givers_at_request={code: len(s.givers.get(code, ())) for code in d.outcome_codes},
@@ -362,6 +412,7 @@ def _assessors(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.assessors = list(e.assessor_ids)
     attempt.assigned_at = timestamp(e)
+    attempt.assigned_on = day(e)
     attempt.assigned_coach = s.coach_id
 
 
@@ -386,6 +437,7 @@ def _concluded(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
         "levels": dict(e.levels),
         "passed": bool(e.passed),
         "at": timestamp(e),
+        "on": day(e),
         "coach_id": s.coach_id,
         "program_version": int(e.program_version),
         "interview_held": attempt.interview_held,
@@ -397,13 +449,14 @@ def _vote(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     _attempt(s, e).votes[e.actor.person_id] = _value(e.vote)
 
 
-def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict[str, Any]:
+def _committee_answer(attempt: AttemptState, outcome: Decision, e: Any) -> dict[str, Any]:
     tally = list(attempt.votes.values())
     return {
         "outcome": outcome.value,
         "ratify": tally.count("ratify"),
         "refer_back": tally.count("refer_back"),
-        "at": at,
+        "at": timestamp(e),
+        "on": day(e),
         "round": attempt.round,
     }
 
@@ -411,14 +464,15 @@ def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict
 def _ratified(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.decision = Decision.RATIFIED.value
-    attempt.committee = _committee_answer(attempt, Decision.RATIFIED, timestamp(e))
+    attempt.committee = _committee_answer(attempt, Decision.RATIFIED, e)
     if e.passed:
         s.closed = True
 
 
 def _referred_back(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
-    attempt.committee = _committee_answer(attempt, Decision.REFERRED_BACK, timestamp(e))
+    attempt.committee = _committee_answer(attempt, Decision.REFERRED_BACK, e)
+    attempt.referrals.append(dict(attempt.committee))
     attempt.round += 1
     attempt.votes = {}
     attempt.passed = None
@@ -432,6 +486,11 @@ def _development_plan(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _correction(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.corrections += 1
+    version = int(e.corrects_version)
+    # The attempt whose events it corrects: the last one requested at or before that version.
+    corrected = [a for a in s.attempts if a.first_version <= version]
+    if corrected:
+        corrected[-1].corrected.append([version, e.actor.person_id, _value(e.actor.role)])
 
 
 T = Trajectory

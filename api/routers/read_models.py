@@ -19,7 +19,7 @@ import re
 import types
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, cast, get_args
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -51,6 +51,7 @@ PY_TYPES: dict[str, Any] = {
     "bool": bool,
     "float": float,
     "time": datetime,
+    "date": date,
     "json": Any,
     "bytes": bytes,
 }
@@ -200,6 +201,9 @@ ItemName = Literal[
     "ai_use_explained",
     "no_compensation",
     "quorum",
+    "no_referral",
+    "portfolio_intact",
+    "uncorrected",
 ]
 # The literals above are spelled out for the OpenAPI document; they must match the domain's.
 assert set(get_args(PhaseName)) == {p.value for p in Phase}
