@@ -74,6 +74,29 @@ class ResultField:
     description: str
 
 
+# ---- when it happened
+
+# The earliest day a trajectory may say it started: nothing in the record is older.
+EARLIEST_DAY = date(2000, 1, 1)
+
+# The day a conversation, a check, a judgment or a meeting took place, when it is recorded
+# later. A day rather than a moment: schools record "held on 12 March", not the minute, and a
+# day has no time zone to get wrong. Declared here once; its bounds (not after today in
+# Europe/Amsterdam, not before the trajectory started, never before EARLIEST_DAY) depend on the
+# clock and the trajectory, so the domain checks them and a refusal names R1. The moment the
+# event is recorded stays the store's own and is never back-dated (`domain.moments`).
+OccurredOn = Annotated[
+    date | None,
+    Field(
+        description="The day it took place (ISO 8601 date, Europe/Amsterdam) when it is recorded "
+        "later; left out, it took place on the day it is recorded. Not after today and not "
+        f"before the trajectory started (nor before {EARLIEST_DAY.isoformat()}): R1. The time "
+        "it is recorded is always the store's own.",
+        examples=["2026-03-12"],
+    ),
+]
+
+
 class Command(BaseModel):
     """Base of every command. Frozen; unknown fields are refused (there is no actor field: the
     actor is whoever is authenticated)."""
@@ -131,33 +154,14 @@ class ProgramCommand(Command):
 
 class TrajectoryCommand(Command):
     trajectory_id: uuid.UUID = Field(description="The trajectory.")
+    # Any record may be entered after the fact: a conversation, a meeting's vote, a portfolio
+    # handed in, practice feedback given at the workplace. So every command on a trajectory may
+    # say on which day its happening took place.
+    occurred_on: OccurredOn = None
 
     @classmethod
     def target_field(cls) -> str | None:
         return "trajectory_id"
-
-
-# ---- when it happened
-
-# The earliest day a trajectory may say it started: nothing in the record is older.
-EARLIEST_DAY = date(2000, 1, 1)
-
-# The day a conversation, a check, a judgment or a meeting took place, when it is recorded
-# later. A day rather than a moment: schools record "held on 12 March", not the minute, and a
-# day has no time zone to get wrong. Declared here once; its bounds (not after today in
-# Europe/Amsterdam, not before the trajectory started, never before EARLIEST_DAY) depend on the
-# clock and the trajectory, so the domain checks them and a refusal names R1. The moment the
-# event is recorded stays the store's own and is never back-dated (`domain.moments`).
-OccurredOn = Annotated[
-    date | None,
-    Field(
-        description="The day it took place (ISO 8601 date, Europe/Amsterdam) when it is recorded "
-        "later; left out, it took place on the day it is recorded. Not after today and not "
-        f"before the trajectory started (nor before {EARLIEST_DAY.isoformat()}): R1. The time "
-        "it is recorded is always the store's own.",
-        examples=["2026-03-12"],
-    ),
-]
 
 
 def examples(*items: dict[str, Any]) -> ConfigDict:
@@ -406,7 +410,6 @@ class MeasureBaseline(TrajectoryCommand):
     outcome: Code
     level: Level
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 class SubmitEvidence(TrajectoryCommand):
@@ -441,7 +444,6 @@ class SubmitEvidence(TrajectoryCommand):
     ai_use: bool = Field(False, description="An AI tool was used (declare how).")
     external_sources: bool = Field(False, description="External sources were used (declare).")
     declaration: Text = Field("", description="How AI or external sources were used (R9).")
-    occurred_on: OccurredOn = None
 
 
 class WithdrawEvidence(TrajectoryCommand):
@@ -517,7 +519,6 @@ class GiveFeedback(TrajectoryCommand):
     evidence_id: ItemId | None = Field(None, description="The evidence it is about, if any.")
     text: Text = Field(description="The feedback.")
     request_id: ItemId | None = Field(None, description="The request it answers, if any.")
-    occurred_on: OccurredOn = None
 
 
 class CheckProgress(TrajectoryCommand):
@@ -530,7 +531,6 @@ class CheckProgress(TrajectoryCommand):
 
     light: TrafficLight
     notes: Text = Field("", description="Required for orange and red: what must improve.")
-    occurred_on: OccurredOn = None
 
 
 class PublishExhibition(TrajectoryCommand):
@@ -570,7 +570,6 @@ class HoldMediumStake(TrajectoryCommand):
     levels: Levels = Field(description="A level per outcome.")
     feedback: Text = Field("", description="The coach's feedback.")
     rationale: Text = Field(description="Why these levels.")
-    occurred_on: OccurredOn = None
 
 
 class DecideGreenLight(TrajectoryCommand):
@@ -592,7 +591,6 @@ class DecideGreenLight(TrajectoryCommand):
     decision: Literal["give", "withhold"]
     rationale: Text
     advice: Text = Field("", description="When withholding: what to gather more evidence on.")
-    occurred_on: OccurredOn = None
 
 
 class RequestEarlyHighStake(TrajectoryCommand):
@@ -616,7 +614,6 @@ class DecideEarlyHighStake(TrajectoryCommand):
 
     grant: bool
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 # ---- the high-stake
@@ -657,7 +654,6 @@ class AssignAssessors(TrajectoryCommand):
 
     attempt: AttemptNumber
     assessor_ids: list[PersonId] = Field(max_length=20)
-    occurred_on: OccurredOn = None
 
 
 class SubmitJudgment(TrajectoryCommand):
@@ -681,7 +677,6 @@ class SubmitJudgment(TrajectoryCommand):
     level_rationales: Rationales = Field(description="Why, per outcome.")
     verdict: Verdict
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 class HoldCriterionInterview(TrajectoryCommand):
@@ -693,7 +688,6 @@ class HoldCriterionInterview(TrajectoryCommand):
 
     attempt: AttemptNumber
     notes: Text
-    occurred_on: OccurredOn = None
 
 
 class AgreeFinalLevels(TrajectoryCommand):
@@ -706,7 +700,6 @@ class AgreeFinalLevels(TrajectoryCommand):
     attempt: AttemptNumber
     levels: Levels = Field(description="The agreed level per outcome.")
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 class ConcludeAssessment(TrajectoryCommand):
@@ -719,7 +712,6 @@ class ConcludeAssessment(TrajectoryCommand):
 
     attempt: AttemptNumber
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 class CastVote(TrajectoryCommand):
@@ -740,7 +732,6 @@ class CastVote(TrajectoryCommand):
     attempt: AttemptNumber
     vote: Vote
     rationale: Text
-    occurred_on: OccurredOn = None
 
 
 class RecordDevelopmentPlan(TrajectoryCommand):
@@ -753,7 +744,6 @@ class RecordDevelopmentPlan(TrajectoryCommand):
 
     attempt: AttemptNumber = Field(description="The failed attempt.")
     plan: Text
-    occurred_on: OccurredOn = None
 
 
 def all_commands() -> tuple[type[Command], ...]:

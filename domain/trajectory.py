@@ -206,9 +206,10 @@ def _outcomes(codes: list[str]) -> str:
 
 
 class Occurring:
-    """Mixed into the events that say on which day their happening took place (`occurred_on`).
+    """Mixed into the trajectory's events, which say on which day their happening took place
+    (`occurred_on`), when it was recorded later.
 
-    Version 2 of these events added the field; a version 1 event, stored before, took place on
+    Version 2 of the events added the field; a version 1 event, stored before, took place on
     the day it was recorded, which is what `occurred_on = None` says (`domain.moments`)."""
 
     class_version = 2
@@ -239,13 +240,16 @@ class Trajectory(RecordedAggregate):
         # Trajectories started before the day was recorded started on the day they were.
         state.setdefault("started_on", None)
 
-    class Event(RecordedAggregate.Event):
+    class Event(RecordedAggregate.Event, Occurring):
+        # The day its happening took place, when the command said (`Occurring`).
+        occurred_on: date | None
+
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
             aggregate.event_actors.append(self.actor.person_id)
             return aggregate
 
-    class Started(Event, RecordedAggregate.Created, Occurring):
+    class Started(Event, RecordedAggregate.Created):
         program_id: uuid.UUID
         program_version: int
         definition: dict[str, Any]
@@ -253,7 +257,6 @@ class Trajectory(RecordedAggregate):
         cohort: str
         coach_id: str
         mentor_id: str
-        occurred_on: date | None
 
         def summary(self) -> str:
             return (
@@ -505,7 +508,9 @@ class Trajectory(RecordedAggregate):
             occurred_on=cmd.occurred_on,
         )
 
-    def _reassign(self, role: StaffRole, person: str, reason: str, program: Program) -> None:
+    def _reassign(
+        self, role: StaffRole, person: str, reason: str, program: Program, day: date | None
+    ) -> None:
         """The coach or the mentor changes: one registered in that role for the program, never
         the student; the former one keeps reading the trajectory as it stood in their term."""
         self._open()
@@ -518,9 +523,13 @@ class Trajectory(RecordedAggregate):
         if person == getattr(self, f"{role.value}_id"):
             raise RuleViolation("R1", f"{person} is already the {role.value}")
         if role is StaffRole.COACH:
-            self.trigger_event(self.CoachReassigned, coach_id=person, reason=reason)
+            self.trigger_event(
+                self.CoachReassigned, coach_id=person, reason=reason, occurred_on=day
+            )
         else:
-            self.trigger_event(self.MentorReassigned, mentor_id=person, reason=reason)
+            self.trigger_event(
+                self.MentorReassigned, mentor_id=person, reason=reason, occurred_on=day
+            )
 
     def _end_term(self, role: StaffRole) -> None:
         former = self.former.setdefault(role.value, {})
@@ -528,7 +537,9 @@ class Trajectory(RecordedAggregate):
 
     @handles(c.ReassignCoach)
     def reassign_coach(self, cmd: c.ReassignCoach, program: Program) -> None:
-        self._reassign(StaffRole.COACH, cmd.coach_id, cmd.reason, program)
+        self._reassign(
+            StaffRole.COACH, cmd.coach_id, cmd.reason, program, self._day(cmd.occurred_on)
+        )
 
     class CoachReassigned(Event):
         coach_id: str
@@ -543,7 +554,9 @@ class Trajectory(RecordedAggregate):
 
     @handles(c.ReassignMentor)
     def reassign_mentor(self, cmd: c.ReassignMentor, program: Program) -> None:
-        self._reassign(StaffRole.MENTOR, cmd.mentor_id, cmd.reason, program)
+        self._reassign(
+            StaffRole.MENTOR, cmd.mentor_id, cmd.reason, program, self._day(cmd.occurred_on)
+        )
 
     class MentorReassigned(Event):
         mentor_id: str
@@ -571,11 +584,10 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class BaselineMeasured(Event, Occurring):
+    class BaselineMeasured(Event):
         outcome: str
         level: str
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.baseline[self.outcome] = self.level
@@ -613,7 +625,7 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class EvidenceSubmitted(Event, Occurring):
+    class EvidenceSubmitted(Event):
         evidence_id: str
         title: str
         kind: EvidenceKind
@@ -624,7 +636,6 @@ class Trajectory(RecordedAggregate):
         ai_use: bool
         external_sources: bool
         declaration: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.evidence[self.evidence_id] = EvidenceItem(
@@ -659,7 +670,12 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation(
                 "R2", "evidence in a portfolio under assessment cannot be withdrawn"
             )
-        self.trigger_event(self.EvidenceWithdrawn, evidence_id=cmd.evidence_id, reason=cmd.reason)
+        self.trigger_event(
+            self.EvidenceWithdrawn,
+            evidence_id=cmd.evidence_id,
+            reason=cmd.reason,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class EvidenceWithdrawn(Event):
         evidence_id: str
@@ -690,6 +706,7 @@ class Trajectory(RecordedAggregate):
             outcomes=list(cmd.outcomes),
             evidence_id=cmd.evidence_id,
             question=cmd.question,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class FeedbackRequested(Event):
@@ -770,7 +787,7 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class FeedbackGiven(Event, Occurring):
+    class FeedbackGiven(Event):
         feedback_id: str
         source: FeedbackSource
         giver_id: str
@@ -779,7 +796,6 @@ class Trajectory(RecordedAggregate):
         evidence_id: str | None
         text: str
         request_id: str | None
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.feedback.append(
@@ -815,10 +831,9 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class ProgressChecked(Event, Occurring):
+    class ProgressChecked(Event):
         light: TrafficLight
         notes: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.progress_checks.append(
@@ -869,14 +884,13 @@ class Trajectory(RecordedAggregate):
         )
         return number
 
-    class MediumStakeHeld(Event, Occurring):
+    class MediumStakeHeld(Event):
         number: int
         moment: int
         portfolio: list[str]
         levels: dict[str, str]
         feedback: str
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.medium_stakes.append(
@@ -921,9 +935,8 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class GreenLightGiven(Event, Occurring):
+    class GreenLightGiven(Event):
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.green_light = GreenLight.GIVEN
@@ -932,10 +945,9 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return "green light given"
 
-    class GreenLightWithheld(Event, Occurring):
+    class GreenLightWithheld(Event):
         advice: str
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.green_light = GreenLight.WITHHELD
@@ -961,7 +973,11 @@ class Trajectory(RecordedAggregate):
                 f"{verdict.outcomes_at_level} of {verdict.outcomes_total} outcomes are at least "
                 f"{level} at the latest medium-stake; {verdict.needed} are needed",
             )
-        self.trigger_event(self.EarlyHighStakeRequested, motivation=cmd.motivation)
+        self.trigger_event(
+            self.EarlyHighStakeRequested,
+            motivation=cmd.motivation,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class EarlyHighStakeRequested(Event):
         motivation: str
@@ -981,9 +997,8 @@ class Trajectory(RecordedAggregate):
         decided = self.EarlyHighStakeGranted if cmd.grant else self.EarlyHighStakeRefused
         self.trigger_event(decided, rationale=cmd.rationale, occurred_on=self._day(cmd.occurred_on))
 
-    class EarlyHighStakeGranted(Event, Occurring):
+    class EarlyHighStakeGranted(Event):
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.early_route = EarlyRoute.GRANTED
@@ -991,9 +1006,8 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return "early high-stake granted"
 
-    class EarlyHighStakeRefused(Event, Occurring):
+    class EarlyHighStakeRefused(Event):
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.early_route = EarlyRoute.REFUSED
@@ -1041,6 +1055,7 @@ class Trajectory(RecordedAggregate):
             reading_guide_sha256=cmd.reading_guide_sha256,
             ai_explanation=cmd.ai_explanation,
             early=self.green_light is not GreenLight.GIVEN,
+            occurred_on=self._day(cmd.occurred_on),
         )
         return number
 
@@ -1096,10 +1111,9 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class AssessorsAssigned(Event, Occurring):
+    class AssessorsAssigned(Event):
         attempt: int
         assessor_ids: list[str]
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].assessors = list(self.assessor_ids)
@@ -1135,13 +1149,12 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class JudgmentSubmitted(Event, Occurring):
+    class JudgmentSubmitted(Event):
         attempt: int
         levels: dict[str, str]
         level_rationales: dict[str, str]
         verdict: Verdict
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].judgments[self.actor.person_id] = Judgment(
@@ -1177,10 +1190,9 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class CriterionInterviewHeld(Event, Occurring):
+    class CriterionInterviewHeld(Event):
         attempt: int
         notes: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].interview_held = True
@@ -1210,11 +1222,10 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class FinalLevelsAgreed(Event, Occurring):
+    class FinalLevelsAgreed(Event):
         attempt: int
         levels: dict[str, str]
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].final_levels = dict(self.levels)
@@ -1252,14 +1263,13 @@ class Trajectory(RecordedAggregate):
         )
         return evaluation.passed
 
-    class AssessmentConcluded(Event, Occurring):
+    class AssessmentConcluded(Event):
         attempt: int
         levels: dict[str, str]
         passed: bool
         below_pass_level: list[str]
         program_version: int
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             target = t.attempts[self.attempt - 1]
@@ -1316,12 +1326,11 @@ class Trajectory(RecordedAggregate):
             )
         return outcome
 
-    class CommitteeVoteCast(Event, Occurring):
+    class CommitteeVoteCast(Event):
         attempt: int
         round: int
         vote: Vote
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].votes[self.actor.person_id] = self.vote
@@ -1329,14 +1338,13 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return f"committee vote on attempt {self.attempt}: {self.vote.value}"
 
-    class DecisionRatified(Event, Occurring):
+    class DecisionRatified(Event):
         attempt: int
         round: int
         passed: bool
         program_version: int
         levels: dict[str, str]
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].decision = Decision.RATIFIED
@@ -1346,11 +1354,10 @@ class Trajectory(RecordedAggregate):
         def summary(self) -> str:
             return f"decision on attempt {self.attempt} ratified ({self.rationale})"
 
-    class DecisionReferredBack(Event, Occurring):
+    class DecisionReferredBack(Event):
         attempt: int
         round: int
         rationale: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             # A referral sends the result back to the assessors: a new round of final levels,
@@ -1383,10 +1390,9 @@ class Trajectory(RecordedAggregate):
             occurred_on=self._day(cmd.occurred_on),
         )
 
-    class DevelopmentPlanRecorded(Event, Occurring):
+    class DevelopmentPlanRecorded(Event):
         attempt: int
         plan: str
-        occurred_on: date | None
 
         def apply(self, t: Trajectory) -> None:
             t.attempts[self.attempt - 1].development_plan = self.plan
@@ -1411,6 +1417,7 @@ class Trajectory(RecordedAggregate):
             corrects_version=cmd.corrects_version,
             reason=cmd.reason,
             details=dict(cmd.details),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class CorrectionRecorded(Event):
@@ -1447,6 +1454,7 @@ class Trajectory(RecordedAggregate):
             exhibition_id=cmd.exhibition_id,
             title=cmd.title,
             evidence_ids=list(cmd.evidence_ids),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class ExhibitionPublished(Event):

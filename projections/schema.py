@@ -76,6 +76,7 @@ COMMON_DOCS: dict[str, str] = {
     "says, or else the day it was recorded; Europe/Amsterdam)",
     "checked_on": "the day the progress check was held",
     "assigned_on": "the day the assessors were assigned",
+    "requested_on": "the day the portfolio was handed in (the high-stake request)",
     "concluded_on": "the day the assessors concluded (the latest conclusion)",
     "decided_on": "the day of the committee meeting that decided, if any",
     "green_light_on": "the day the green light was given or withheld",

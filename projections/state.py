@@ -49,6 +49,8 @@ class AttemptState:
     # Facts as they stood at the request, for the borging checklist.
     route_at_request: str | None
     givers_at_request: dict[str, int]
+    # The day the portfolio was handed in.
+    requested_on: str = ""
     # The request's version: corrections of this version or later (up to the next attempt's
     # request) are corrections of this attempt.
     first_version: int = 0
@@ -396,6 +398,7 @@ def _high_stake_requested(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
             portfolio=list(e.portfolio),
             early=bool(e.early),
             requested_at=timestamp(e),
+            requested_on=day(e),
             first_version=int(e.originator_version),
             ai_explanation=bool(e.ai_explanation.strip()),
             route_at_request=route,
