@@ -146,6 +146,8 @@ def _marks_inside(annotation: Any) -> list[Holds]:
 
 class ProgramCommand(Command):
     program_id: uuid.UUID = Field(description="The program.")
+    # A version adopted, a coach registered from a given day on: recorded now or later.
+    occurred_on: OccurredOn = None
 
     @classmethod
     def target_field(cls) -> str | None:
@@ -212,6 +214,7 @@ class RegisterProgram(Command):
         ),
     ]
     title: PublicText = Field(description="The program's title.", max_length=f.MAX_TITLE)
+    occurred_on: OccurredOn = None
 
 
 class CriterionModel(BaseModel):

@@ -122,12 +122,19 @@ def setup_program(
     definition: Mapping[str, Any] | None = None,
     staff: Staff | None = None,
     title: str = "Software developer: werken met AI-tools",
+    occurred_on: date | None = None,
 ) -> uuid.UUID:
-    """Registers a program, publishes version 1 and registers its staff."""
+    """Registers a program, publishes version 1 and registers its staff (on `occurred_on`, when
+    given: the day they took effect)."""
     staff = staff or Staff()
-    program_id = app.execute(c.RegisterProgram(code=code, title=title), ADMIN).aggregate_id
+    day = occurred_on
+    program_id = app.execute(
+        c.RegisterProgram(code=code, title=title, occurred_on=day), ADMIN
+    ).aggregate_id
     app.execute(
-        c.PublishProgramVersion(program_id=program_id, **(definition or SOFTWARE_DEVELOPER)),
+        c.PublishProgramVersion(
+            program_id=program_id, occurred_on=day, **(definition or SOFTWARE_DEVELOPER)
+        ),
         ADMIN,
     )
     for role, people in (
@@ -137,7 +144,12 @@ def setup_program(
         (StaffRole.COMMITTEE, staff.committee),
     ):
         for person in people:
-            app.execute(c.RegisterStaff(program_id=program_id, person_id=person, role=role), ADMIN)
+            app.execute(
+                c.RegisterStaff(
+                    program_id=program_id, person_id=person, role=role, occurred_on=day
+                ),
+                ADMIN,
+            )
     return program_id
 
 

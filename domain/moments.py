@@ -16,7 +16,45 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.commands import EARLIEST_DAY
+from domain.errors import InvalidInput
+
 ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+class Occurring:
+    """Mixed into the events that say on which day their happening took place (`occurred_on`),
+    when it was recorded later.
+
+    Version 2 of the events added the field; a version 1 event, stored before, took place on
+    the day it was recorded, which is what `occurred_on = None` says."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("occurred_on", None)
+
+
+def check_day(day: date | None) -> date | None:
+    """R1: the day a command says its happening took place is not after today and not before
+    anything in the record (`domain.commands.EARLIEST_DAY`). None: as it is recorded."""
+    if day is None:
+        return None
+    now = today()
+    if day > now:
+        raise InvalidInput(
+            "R1",
+            f"occurred_on {day.isoformat()} lies in the future (today is {now.isoformat()} in "
+            "Europe/Amsterdam); the day something took place is recorded after it",
+        )
+    if day < EARLIEST_DAY:
+        raise InvalidInput(
+            "R1",
+            f"occurred_on {day.isoformat()} lies before {EARLIEST_DAY.isoformat()}, before "
+            "anything in the record",
+        )
+    return day
 
 
 def today() -> date:

@@ -186,16 +186,6 @@ def _require_text(rule: str, value: str, what: str) -> None:
         raise InvalidInput(rule, f"{what} must not be empty")
 
 
-def _not_after_today(day: date) -> None:
-    today = moments.today()
-    if day > today:
-        raise InvalidInput(
-            "R1",
-            f"occurred_on {day.isoformat()} lies in the future (today is {today.isoformat()} "
-            "in Europe/Amsterdam); the day something took place is recorded after it",
-        )
-
-
 def _require_sha256(rule: str, value: str, what: str) -> None:
     if len(value) != 64 or not set(value) <= set("0123456789abcdef"):
         raise InvalidInput(rule, f"{what} must be a lowercase hex SHA-256 (64 characters)")
@@ -203,20 +193,6 @@ def _require_sha256(rule: str, value: str, what: str) -> None:
 
 def _outcomes(codes: list[str]) -> str:
     return ", ".join(codes) or "-"
-
-
-class Occurring:
-    """Mixed into the trajectory's events, which say on which day their happening took place
-    (`occurred_on`), when it was recorded later.
-
-    Version 2 of the events added the field; a version 1 event, stored before, took place on
-    the day it was recorded, which is what `occurred_on = None` says (`domain.moments`)."""
-
-    class_version = 2
-
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state.setdefault("occurred_on", None)
 
 
 class Trajectory(RecordedAggregate):
@@ -240,8 +216,8 @@ class Trajectory(RecordedAggregate):
         # Trajectories started before the day was recorded started on the day they were.
         state.setdefault("started_on", None)
 
-    class Event(RecordedAggregate.Event, Occurring):
-        # The day its happening took place, when the command said (`Occurring`).
+    class Event(RecordedAggregate.Event, moments.Occurring):
+        # The day its happening took place, when the command said (`moments.Occurring`).
         occurred_on: date | None
 
         def mutate(self, aggregate: Any) -> Any:
@@ -451,10 +427,8 @@ class Trajectory(RecordedAggregate):
     def _day(self, day: date | None) -> date | None:
         """R1: the day a command says its happening took place lies neither after today nor
         before the trajectory started. None: it takes place as it is recorded."""
-        if day is None:
-            return None
-        _not_after_today(day)
-        if day < self.start_day:
+        day = moments.check_day(day)
+        if day is not None and day < self.start_day:
             raise RuleViolation(
                 "R1",
                 f"occurred_on {day.isoformat()} lies before the trajectory started "
@@ -489,14 +463,7 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R10", "a student cannot coach or mentor themselves")
         if actor.role is Role.COACH and cmd.coach_id != actor.person_id:
             raise NotPermitted("R1", "a coach starts the trajectories they coach themselves")
-        if cmd.occurred_on is not None:
-            _not_after_today(cmd.occurred_on)
-            if cmd.occurred_on < c.EARLIEST_DAY:
-                raise InvalidInput(
-                    "R1",
-                    f"occurred_on {cmd.occurred_on.isoformat()} lies before "
-                    f"{c.EARLIEST_DAY.isoformat()}, before anything in the record",
-                )
+        day = moments.check_day(cmd.occurred_on)
         return cls(
             program_id=cmd.program_id,
             program_version=number,
@@ -505,7 +472,7 @@ class Trajectory(RecordedAggregate):
             cohort=cmd.cohort,
             coach_id=cmd.coach_id,
             mentor_id=cmd.mentor_id,
-            occurred_on=cmd.occurred_on,
+            occurred_on=day,
         )
 
     def _reassign(

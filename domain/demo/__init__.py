@@ -127,7 +127,7 @@ def play_demo(
         cast = program_cast(index, mentors[material.code])
         casts[material.code] = cast
         program_ids[material.code] = setup_program(
-            app, material.code, material.definition, cast.staff, material.title
+            app, material.code, material.definition, cast.staff, material.title, year.prepared
         )
     trajectories: dict[str, uuid.UUID] = {}
     scenarios: dict[str, str] = {}

@@ -40,6 +40,11 @@ class SchoolYear:
         return cls(first_monday_of_september(year), today)
 
     @property
+    def prepared(self) -> date:
+        """The day the team published the program and registered its staff: before the summer."""
+        return min(self.start - timedelta(weeks=9), self.today)
+
+    @property
     def end(self) -> date:
         return self.start + timedelta(weeks=WEEKS)
 

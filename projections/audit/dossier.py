@@ -164,6 +164,7 @@ def build_dossier(
             "title": registered.data.get("title") if registered else None,
             "version": version,
             "published_at": published.data.get("timestamp") if published else None,
+            "published_on": _on(published.data) if published else None,
             "published_by": _who(published.data) if published else None,
             "definition": definition,
             "rules_applied": {
@@ -384,6 +385,7 @@ def _attempts(
                 "early": d.get("early"),
                 "requested_by": who,
                 "requested_at": at,
+                "requested_on": _on(d),
                 "position": e.position,
                 "portfolio": d.get("portfolio", []),
                 "reading_guide": {

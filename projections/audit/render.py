@@ -11,6 +11,7 @@ reads "12-03-2026 (vastgelegd 19-03-2026 09:14:02)".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -231,6 +232,19 @@ TRAJECTORY_TEXTS: dict[str, Text] = {
 }
 
 
+# The tally the domain records as the rationale of a committee's decision, said in Dutch.
+TALLY = re.compile(r"(\d+) ratify, (\d+) refer back \(quorum (\d+)\)")
+
+
+def tally(text: Any) -> Any:
+    """'2 ratify, 0 refer back (quorum 2)' → '2 keer bekrachtigen, 0 keer terugverwijzen …'."""
+    if not isinstance(text, str):
+        return text
+    return TALLY.sub(
+        lambda m: f"{m[1]} keer bekrachtigen, {m[2]} keer terugverwijzen (quorum {m[3]})", text
+    )
+
+
 def summary(step: dict[str, Any]) -> str:
     """What happened, in Dutch, from the step's plain event data."""
     texts = PROGRAM_TEXTS if step["aggregate"] == "Program" else TRAJECTORY_TEXTS
@@ -251,7 +265,7 @@ def _timeline(dossier: dict[str, Any]) -> list[str]:
         rows.append(
             f"<tr><td>{step['position']}</td><td>{day(step.get('on'))}</td>"
             f"<td>{when(step['at'])}</td><td>{who(step['who'])}</td>"
-            f"<td>{_e(summary(step))}</td><td>{_e(step['why'])}</td></tr>"
+            f"<td>{_e(summary(step))}</td><td>{_e(tally(step['why']))}</td></tr>"
         )
     rows.append("</tbody></table>")
     return rows
@@ -328,7 +342,10 @@ def _rules(dossier: dict[str, Any]) -> list[str]:
     items = [
         ("Programma", f"{program.get('code') or ''} {program.get('title') or ''}".strip()),
         ("Programmaversie", program.get("version")),
-        ("Gepubliceerd", f"{when(program.get('published_at'))}"),
+        (
+            "Gepubliceerd",
+            moment({"on": program.get("published_on"), "at": program.get("published_at")}),
+        ),
         ("Niveaus (laag → hoog)", " → ".join(rubric.get("levels", []))),
         ("Cesuur", rubric.get("pass_level")),
         ("Niveau voor de vervroegde route", rubric.get("early_level")),
@@ -403,7 +420,8 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
             f"{' (vervroegde route)' if a['early'] else ''}</h3><ul>"
         )
         out.append(
-            f"<li>Aangevraagd op {when(a['requested_at'])} met {len(a['portfolio'])} "
+            f"<li>Aangevraagd op {moment({'on': a['requested_on'], 'at': a['requested_at']})} "
+            f"met {len(a['portfolio'])} "
             "leerbewijzen; leeswijzer "
             f'<span class="hash">{_e(a["reading_guide"]["sha256"])}</span></li>'
         )
@@ -439,7 +457,8 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
         for d in a["decisions"]:
             label = "bekrachtigd" if d["decision"] == "ratified" else "terugverwezen"
             out.append(
-                f"<li><strong>Besluit {label}</strong> op {moment(d)}: {_e(d['rationale'])}</li>"
+                f"<li><strong>Besluit {label}</strong> op {moment(d)}: "
+                f"{_e(tally(d['rationale']))}</li>"
             )
         if a.get("development_plan"):
             plan = a["development_plan"]
