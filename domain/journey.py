@@ -180,6 +180,7 @@ class Journey:
         # The day the next commands say their happenings took place (None: the day they are
         # recorded); `at` moves it, never backwards.
         self.day: date | None = None
+        self.last: CommandResult | None = None  # what the latest command answered
 
     def at(self, day: date) -> Journey:
         """From now on, what happens takes place on `day` (or later, if the journey is there)."""
@@ -191,7 +192,8 @@ class Journey:
         return f"{prefix}-{self._counter}"
 
     def run(self, command: c.Command, actor: Actor) -> CommandResult:
-        return self.app.execute(command, actor)
+        self.last = self.app.execute(command, actor)
+        return self.last
 
     def on(self, command_type: type[T], **fields: Any) -> T:
         """A command on this trajectory, taking place on the journey's day unless it says."""

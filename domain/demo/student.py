@@ -56,6 +56,10 @@ class Student:
         self.by_outcome: dict[str, list[str]] = {}
         self.assessors: dict[int, tuple[str, ...]] = {}
         self.checks: list[tuple[int, list[str]]] = []  # progress checks: version, outcomes named
+        # What the student's commands did, kept here rather than read back from the store.
+        self.stakes = 0
+        self.attempts = 0
+        self.declared: set[str] = set()
 
     # ---- time
 
@@ -128,6 +132,8 @@ class Student:
         )
         self.titles[evidence_id] = title
         self.kinds[evidence_id] = chosen
+        if ai:
+            self.declared.add(evidence_id)
         self.by_outcome.setdefault(code, []).append(evidence_id)
         return evidence_id
 
@@ -226,7 +232,9 @@ class Student:
         self.feedback(FeedbackSource.COACH, code, evidence_id)
 
     def version(self) -> int:
-        return self.j.app.get_trajectory(self.j.id).version
+        """The trajectory's version after the latest command."""
+        assert self.j.last is not None
+        return self.j.last.version
 
     # ---- corrections (R2): a new event naming the one it corrects
 
@@ -267,13 +275,9 @@ class Student:
     def medium_stake(self, levels: dict[str, str]) -> None:
         portfolio = [ids[-1] for ids in self.by_outcome.values() if ids][:6]
         weakest = min(self.outcomes, key=lambda c: (self.j.levels.index(levels[c]), c))
-        number = len(self._stakes()) + 1
-        feedback, rationale = self.w.medium_stake(number, levels, weakest, len(self.titles))
+        self.stakes += 1
+        feedback, rationale = self.w.medium_stake(self.stakes, levels, weakest, len(self.titles))
         self.j.medium_stake(levels, portfolio=portfolio, feedback=feedback, rationale=rationale)
-
-    def _stakes(self) -> list[int]:
-        trajectory = self.j.app.get_trajectory(self.j.id)
-        return [m.number for m in trajectory.medium_stakes]
 
     def green_light(self) -> None:
         self.j.green_light(self.w.green_light())
@@ -291,15 +295,14 @@ class Student:
     # ---- the high-stake
 
     def request(self) -> int:
-        trajectory = self.j.app.get_trajectory(self.j.id)
         portfolio = self.j.portfolio()
-        declared = [self.titles[e] for e in portfolio if trajectory.evidence[e].declares_use]
+        declared = [self.titles[e] for e in portfolio if e in self.declared]
         explanation = self.w.ai_explanation(declared) if declared else ""
         shown = {
             code: [self.titles[e] for e in self.by_outcome.get(code, [])] for code in self.outcomes
         }
-        attempt = len(trajectory.attempts) + 1
-        guide = self.w.guide(shown, explanation, attempt)
+        self.attempts += 1
+        guide = self.w.guide(shown, explanation, self.attempts)
         return self.j.request_high_stake(explanation, guide=guide, portfolio=portfolio)
 
     def assign(self, attempt: int, panel: tuple[str, ...] | None = None) -> tuple[str, ...]:
