@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from projections.rebuild import rebuild
 from projections.store import open_store
 from tests.test_projections_support import assert_progress_matches_aggregates, read_config
 
-DAY = date(2026, 11, 30)  # a fixed "today" for the tests that compare two runs
+DAY = moments.today() - timedelta(days=3)  # one "today" for the tests that compare two runs
 
 
 def fingerprint(app: Bewijsketen) -> list[tuple[str, int, str, dict[str, object]]]:

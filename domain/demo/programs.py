@@ -43,6 +43,7 @@ class ProgramMaterial:
     outcomes: dict[str, OutcomeMaterial]
     exhibitions: tuple[str, ...]
     guide_intro: str
+    placement: str  # where practice feedback comes from, as the student says it
 
 
 SD = ProgramMaterial(
@@ -407,6 +408,7 @@ SD = ProgramMaterial(
     ),
     guide_intro="In dit portfolio laat ik zien hoe ik bij {project} voor {client} en tijdens "
     "mijn stage bij {company} software heb ontwikkeld met hulp van AI-tools.",
+    placement="tijdens mijn stage",
 )
 
 
@@ -649,6 +651,7 @@ BURG = ProgramMaterial(
     exhibitions=("Mijn project in de wijk", "Expositie: {project}", "Zo denk ik over technologie"),
     guide_intro="In dit portfolio laat ik zien hoe ik met {project} voor {client} heb gewerkt "
     "aan burgerschap in de digitale samenleving.",
+    placement="bij {company}",
 )
 
 PROGRAMS: tuple[ProgramMaterial, ...] = (SD, BURG)

@@ -118,7 +118,7 @@ class Writer:
         aspect = self.outcome(code).aspect
         if source is FeedbackSource.CLIENT:
             return f"Wilt u feedback geven op {aspect} bij {self.context['project']}?"
-        return f"Wilt u mij feedback geven op {aspect} tijdens mijn stage?"
+        return f"Wilt u mij feedback geven op {aspect} {self.fill(self.material.placement)}?"
 
     def declaration(self) -> str:
         if self.material.code.startswith("SD"):
@@ -217,7 +217,7 @@ class Writer:
                 "geen feedback gevraagd. Samen een plan van aanpak gemaakt; over twee weken "
                 "opnieuw.",
                 f"Zorgen over de voortgang: weinig bewijs ({codes}) en afspraken niet nagekomen. "
-                "Ouders en studieloopbaanbegeleider ingelicht; plan van aanpak opgesteld.",
+                "Ouders ingelicht en samen een plan van aanpak opgesteld.",
             )
         )
 
