@@ -36,7 +36,8 @@ def ensure_demo(state: AppState) -> dict[Role, str]:
         personas = {role.value: person for role, person in summary.personas.items()}
         write_private(path, json.dumps(personas).encode("utf-8"))
         console.print(
-            f"Seeded the demo: {len(summary.trajectories)} trajectories, "
+            f"Seeded the demo: {len(summary.trajectories)} trajectories in "
+            f"{', '.join(c.cohort for c in summary.classes)} (school year {summary.year.label}), "
             f"{summary.events} events; program {summary.program_id}"
         )
     if not path.exists():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import types
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, cast, get_args
 
 from fastapi import Query, Response
@@ -38,6 +38,7 @@ PY_TYPES: dict[str, Any] = {
     "bool": bool,
     "float": float,
     "time": datetime,
+    "date": date,
     "json": Any,
     "bytes": bytes,
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
@@ -73,6 +74,29 @@ class ResultField:
     description: str
 
 
+# ---- when it happened
+
+# The earliest day a trajectory may say it started: nothing in the record is older.
+EARLIEST_DAY = date(2000, 1, 1)
+
+# The day a conversation, a check, a judgment or a meeting took place, when it is recorded
+# later. A day rather than a moment: schools record "held on 12 March", not the minute, and a
+# day has no time zone to get wrong. Declared here once; its bounds (not after today in
+# Europe/Amsterdam, not before the trajectory started, never before EARLIEST_DAY) depend on the
+# clock and the trajectory, so the domain checks them and a refusal names R1. The moment the
+# event is recorded stays the store's own and is never back-dated (`domain.moments`).
+OccurredOn = Annotated[
+    date | None,
+    Field(
+        description="The day it took place (ISO 8601 date, Europe/Amsterdam) when it is recorded "
+        "later; left out, it took place on the day it is recorded. Not after today and not "
+        f"before the trajectory started (nor before {EARLIEST_DAY.isoformat()}): R1. The time "
+        "it is recorded is always the store's own.",
+        examples=["2026-03-12"],
+    ),
+]
+
+
 class Command(BaseModel):
     """Base of every command. Frozen; unknown fields are refused (there is no actor field: the
     actor is whoever is authenticated)."""
@@ -104,6 +128,11 @@ class Command(BaseModel):
     def issuers(self) -> frozenset[Relation]:
         return self.issued_by.for_command(self)
 
+    @classmethod
+    def occurs(cls) -> bool:
+        """Whether the command says on which day its happening took place (`occurred_on`)."""
+        return "occurred_on" in cls.model_fields
+
 
 def _marks_inside(annotation: Any) -> list[Holds]:
     """Markers on the item types of a list or dict field (e.g. `dict[Code, Text]`)."""
@@ -117,6 +146,8 @@ def _marks_inside(annotation: Any) -> list[Holds]:
 
 class ProgramCommand(Command):
     program_id: uuid.UUID = Field(description="The program.")
+    # A version adopted, a coach registered from a given day on: recorded now or later.
+    occurred_on: OccurredOn = None
 
     @classmethod
     def target_field(cls) -> str | None:
@@ -125,6 +156,10 @@ class ProgramCommand(Command):
 
 class TrajectoryCommand(Command):
     trajectory_id: uuid.UUID = Field(description="The trajectory.")
+    # Any record may be entered after the fact: a conversation, a meeting's vote, a portfolio
+    # handed in, practice feedback given at the workplace. So every command on a trajectory may
+    # say on which day its happening took place.
+    occurred_on: OccurredOn = None
 
     @classmethod
     def target_field(cls) -> str | None:
@@ -179,6 +214,7 @@ class RegisterProgram(Command):
         ),
     ]
     title: PublicText = Field(description="The program's title.", max_length=f.MAX_TITLE)
+    occurred_on: OccurredOn = None
 
 
 class CriterionModel(BaseModel):
@@ -316,6 +352,7 @@ class StartTrajectory(Command):
     cohort: Cohort
     coach_id: PersonId = Field(description="A coach registered for the program.")
     mentor_id: PersonId = Field(description="A mentor (SLB) registered for the program.")
+    occurred_on: OccurredOn = None
 
 
 class ReassignCoach(TrajectoryCommand):
@@ -723,6 +760,9 @@ BorgingItem = Literal[
     "ai_use_explained",
     "no_compensation",
     "quorum",
+    "no_referral",
+    "portfolio_intact",
+    "uncorrected",
 ]
 
 

@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar, cast
 
 from domain import commands as c
@@ -34,47 +35,67 @@ SOFTWARE_DEVELOPER: dict[str, Any] = {
     "outcomes": [
         {
             "code": "LO1",
-            "title": "Plans and estimates the work on a software assignment",
+            "title": "Plant en begroot het werk aan een softwareopdracht en bepaalt waar "
+            "AI-tools helpen",
             "qualification_refs": ["B1-K1-W1 Stemt opdracht af, plant werkzaamheden"],
             "criteria": [
-                {"code": "LO1.1", "description": "Splits the assignment into estimated tasks"},
-                {"code": "LO1.2", "description": "Checks the plan with the client"},
+                {
+                    "code": "LO1.1",
+                    "description": "Verdeelt de opdracht in taken met een onderbouwde schatting",
+                },
+                {
+                    "code": "LO1.2",
+                    "description": "Stemt de planning en de inzet van AI-tools af met de "
+                    "opdrachtgever",
+                },
             ],
         },
         {
             "code": "LO2",
-            "title": "Designs a solution that fits the requirements",
+            "title": "Ontwerpt een oplossing die past bij de eisen",
             "qualification_refs": ["B1-K1-W2 Maakt een technisch ontwerp voor software"],
             "criteria": [
-                {"code": "LO2.1", "description": "Translates requirements into a design"},
-                {"code": "LO2.2", "description": "Justifies design choices"},
+                {"code": "LO2.1", "description": "Vertaalt de eisen naar een technisch ontwerp"},
+                {
+                    "code": "LO2.2",
+                    "description": "Onderbouwt ontwerpkeuzes, ook waar een AI-assistent een "
+                    "voorstel deed",
+                },
             ],
         },
         {
             "code": "LO3",
-            "title": "Realises working, maintainable software",
+            "title": "Realiseert werkende, onderhoudbare software, ook met gegenereerde code",
             "qualification_refs": ["B1-K1-W3 Realiseert (onderdelen van) software"],
             "criteria": [
-                {"code": "LO3.1", "description": "Writes readable, tested code"},
-                {"code": "LO3.2", "description": "Uses version control"},
+                {
+                    "code": "LO3.1",
+                    "description": "Schrijft leesbare, geteste code en controleert gegenereerde "
+                    "code kritisch",
+                },
+                {
+                    "code": "LO3.2",
+                    "description": "Gebruikt versiebeheer en legt vast welke code met AI is "
+                    "gemaakt",
+                },
             ],
         },
         {
             "code": "LO4",
-            "title": "Tests software and acts on the results",
+            "title": "Test software en handelt naar de uitkomsten",
             "qualification_refs": ["B1-K1-W4 Test software"],
             "criteria": [
-                {"code": "LO4.1", "description": "Writes and runs test cases"},
-                {"code": "LO4.2", "description": "Reports and fixes defects"},
+                {"code": "LO4.1", "description": "Schrijft en draait testgevallen"},
+                {"code": "LO4.2", "description": "Meldt en herstelt gevonden fouten"},
             ],
         },
         {
             "code": "LO5",
-            "title": "Reflects on and improves their own work with the team",
+            "title": "Reflecteert met het team op het eigen werk en op verantwoord gebruik van AI",
             "qualification_refs": ["B1-K2-W2 Reflecteert op het werk"],
             "criteria": [
-                {"code": "LO5.1", "description": "Asks for and uses feedback"},
-                {"code": "LO5.2", "description": "Presents the work to stakeholders"},
+                {"code": "LO5.1", "description": "Vraagt om feedback en doet er iets mee"},
+                {"code": "LO5.2", "description": "Presenteert het werk aan belanghebbenden"},
             ],
         },
     ],
@@ -100,14 +121,20 @@ def setup_program(
     code: str = "SD-AI",
     definition: Mapping[str, Any] | None = None,
     staff: Staff | None = None,
+    title: str = "Software developer: werken met AI-tools",
+    occurred_on: date | None = None,
 ) -> uuid.UUID:
-    """Registers a program, publishes version 1 and registers its staff."""
+    """Registers a program, publishes version 1 and registers its staff (on `occurred_on`, when
+    given: the day they took effect)."""
     staff = staff or Staff()
+    day = occurred_on
     program_id = app.execute(
-        c.RegisterProgram(code=code, title="Software developer: AI-tools"), ADMIN
+        c.RegisterProgram(code=code, title=title, occurred_on=day), ADMIN
     ).aggregate_id
     app.execute(
-        c.PublishProgramVersion(program_id=program_id, **(definition or SOFTWARE_DEVELOPER)),
+        c.PublishProgramVersion(
+            program_id=program_id, occurred_on=day, **(definition or SOFTWARE_DEVELOPER)
+        ),
         ADMIN,
     )
     for role, people in (
@@ -117,7 +144,12 @@ def setup_program(
         (StaffRole.COMMITTEE, staff.committee),
     ):
         for person in people:
-            app.execute(c.RegisterStaff(program_id=program_id, person_id=person, role=role), ADMIN)
+            app.execute(
+                c.RegisterStaff(
+                    program_id=program_id, person_id=person, role=role, occurred_on=day
+                ),
+                ADMIN,
+            )
     return program_id
 
 
@@ -145,16 +177,28 @@ class Journey:
         self.outcomes: list[str] = []
         self.levels: list[str] = []
         self._counter = 0
+        # The day the next commands say their happenings took place (None: the day they are
+        # recorded); `at` moves it, never backwards.
+        self.day: date | None = None
+        self.last: CommandResult | None = None  # what the latest command answered
+
+    def at(self, day: date) -> Journey:
+        """From now on, what happens takes place on `day` (or later, if the journey is there)."""
+        self.day = day if self.day is None or day > self.day else self.day
+        return self
 
     def _next(self, prefix: str) -> str:
         self._counter += 1
         return f"{prefix}-{self._counter}"
 
     def run(self, command: c.Command, actor: Actor) -> CommandResult:
-        return self.app.execute(command, actor)
+        self.last = self.app.execute(command, actor)
+        return self.last
 
     def on(self, command_type: type[T], **fields: Any) -> T:
-        """A command on this trajectory."""
+        """A command on this trajectory, taking place on the journey's day unless it says."""
+        if self.day is not None:
+            fields.setdefault("occurred_on", self.day)
         made: T = cast(Any, command_type)(trajectory_id=self.id, **fields)
         return made
 
@@ -166,6 +210,7 @@ class Journey:
                 cohort=self.cohort,
                 coach_id=self.coach.person_id,
                 mentor_id=self.mentor.person_id,
+                occurred_on=self.day,
             ),
             self.coach,
         )
@@ -185,6 +230,9 @@ class Journey:
         kind: EvidenceKind = EvidenceKind.PRODUCT,
         ai_use: bool = False,
         title: str | None = None,
+        declaration: str | None = None,
+        criteria: list[str] | None = None,
+        content: str | None = None,
     ) -> str:
         evidence_id = self._next("ev")
         self.run(
@@ -194,10 +242,15 @@ class Journey:
                 title=title or f"Evidence {evidence_id}",
                 kind=kind,
                 uri=f"https://portfolio.example.nl/{self.student.person_id}/{evidence_id}",
-                sha256=content_hash(f"{self.id}/{evidence_id}"),
+                sha256=content_hash(content or f"{self.id}/{evidence_id}"),
                 outcomes=outcomes,
+                criteria=criteria or [],
                 ai_use=ai_use,
-                declaration="Used an AI assistant to draft text, then rewrote it" if ai_use else "",
+                declaration=declaration
+                if declaration is not None
+                else "Used an AI assistant to draft text, then rewrote it"
+                if ai_use
+                else "",
             ),
             self.student,
         )
@@ -221,9 +274,20 @@ class Journey:
         return made
 
     def feedback(
-        self, source: FeedbackSource, giver_id: str, outcomes: list[str], text: str = "Good step"
+        self,
+        source: FeedbackSource,
+        giver_id: str,
+        outcomes: list[str],
+        text: str = "Good step",
+        recorded_by: Actor | None = None,
+        request_id: str | None = None,
+        evidence_id: str | None = None,
+        criteria: list[str] | None = None,
     ) -> CommandResult:
-        actor = {
+        """Feedback as the access policy has it recorded: self, peer and coach feedback by the
+        giver, practice and client feedback by the student on the giver's behalf unless
+        `recorded_by` says otherwise (the coach, the mentor, or the giver answering a request)."""
+        actor = recorded_by or {
             FeedbackSource.SELF: self.student,
             FeedbackSource.PEER: Actor(giver_id, Role.STUDENT),
             FeedbackSource.COACH: self.coach,
@@ -235,45 +299,95 @@ class Journey:
                 source=source,
                 giver_id=giver_id,
                 outcomes=outcomes,
+                criteria=criteria or [],
+                evidence_id=evidence_id,
                 text=text,
+                request_id=request_id,
             ),
             actor,
         )
 
-    def progress_check(self, light: TrafficLight, notes: str = "Discussed progress") -> None:
-        self.run(self.on(c.CheckProgress, light=light, notes=notes), self.mentor)
+    def request_feedback(
+        self,
+        source: FeedbackSource,
+        person: str,
+        outcomes: list[str],
+        question: str = "",
+        evidence_id: str | None = None,
+    ) -> str:
+        request_id = self._next("rq")
+        self.run(
+            self.on(
+                c.RequestFeedback,
+                request_id=request_id,
+                requested_from=person,
+                source=source,
+                outcomes=outcomes,
+                evidence_id=evidence_id,
+                question=question,
+            ),
+            self.student,
+        )
+        return request_id
 
-    def medium_stake(self, levels: dict[str, str] | str) -> CommandResult:
+    def progress_check(
+        self, light: TrafficLight, notes: str = "Discussed progress", by: Actor | None = None
+    ) -> CommandResult:
+        return self.run(self.on(c.CheckProgress, light=light, notes=notes), by or self.mentor)
+
+    def medium_stake(
+        self,
+        levels: dict[str, str] | str,
+        portfolio: list[str] | None = None,
+        feedback: str = "Discussed the interim portfolio",
+        rationale: str = "Levels set against the rubric",
+    ) -> CommandResult:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
         return self.run(
             self.on(
                 c.HoldMediumStake,
-                portfolio=self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
+                portfolio=portfolio or self.evidence_ids[:3] or [self.evidence([self.outcomes[0]])],
                 levels=levels,
-                feedback="Discussed the interim portfolio",
-                rationale="Levels set against the rubric",
+                feedback=feedback,
+                rationale=rationale,
             ),
             self.coach,
         )
 
-    def green_light(self) -> None:
+    def green_light(self, rationale: str = "Enough evidence on every outcome") -> None:
+        self.run(self.on(c.DecideGreenLight, decision="give", rationale=rationale), self.coach)
+
+    def withhold_green_light(self, advice: str, rationale: str) -> None:
         self.run(
-            self.on(
-                c.DecideGreenLight, decision="give", rationale="Enough evidence on every outcome"
-            ),
+            self.on(c.DecideGreenLight, decision="withhold", advice=advice, rationale=rationale),
             self.coach,
         )
 
-    def request_high_stake(self, ai_explanation: str = "") -> int:
-        portfolio = [e for e in self.evidence_ids if e not in self.withdrawn]
+    def request_early(self, motivation: str = "") -> None:
+        self.run(self.on(c.RequestEarlyHighStake, motivation=motivation), self.student)
+
+    def decide_early(self, grant: bool, rationale: str) -> None:
+        self.run(self.on(c.DecideEarlyHighStake, grant=grant, rationale=rationale), self.coach)
+
+    def portfolio(self) -> list[str]:
+        return [e for e in self.evidence_ids if e not in self.withdrawn]
+
+    def request_high_stake(
+        self, ai_explanation: str = "", guide: str | None = None, portfolio: list[str] | None = None
+    ) -> int:
+        """Hands in the portfolio (every active evidence item unless given) with a reading
+        guide whose text `guide` is what the recorded hash is of."""
+        portfolio = portfolio if portfolio is not None else self.portfolio()
         result = self.run(
             self.on(
                 c.RequestHighStake,
                 portfolio=portfolio,
                 reading_guide_uri=f"https://portfolio.example.nl/{self.student.person_id}/guide",
                 reading_guide_sha256=content_hash(
-                    f"guide/{self.id}/{len(self.withdrawn)}/{portfolio}"
+                    guide
+                    if guide is not None
+                    else f"guide/{self.id}/{len(self.withdrawn)}/{portfolio}"
                 ),
                 ai_explanation=ai_explanation,
             ),
@@ -282,9 +396,12 @@ class Journey:
         return int(result.value)
 
     def assign(
-        self, attempt: int, assessors: tuple[str, ...] = ("assessor-1", "assessor-2")
+        self,
+        attempt: int,
+        assessors: tuple[str, ...] = ("assessor-1", "assessor-2"),
+        by: Actor = ADMIN,
     ) -> None:
-        self.run(self.on(c.AssignAssessors, attempt=attempt, assessor_ids=list(assessors)), ADMIN)
+        self.run(self.on(c.AssignAssessors, attempt=attempt, assessor_ids=list(assessors)), by)
 
     def judge(
         self,
@@ -292,6 +409,8 @@ class Journey:
         assessor: str,
         levels: dict[str, str] | str,
         verdict: Verdict = Verdict.PASS,
+        level_rationales: Mapping[str, str] | None = None,
+        rationale: str = "Holistic judgment of the portfolio",
     ) -> CommandResult:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
@@ -300,45 +419,48 @@ class Journey:
                 c.SubmitJudgment,
                 attempt=attempt,
                 levels=levels,
-                level_rationales={
-                    code: f"Portfolio shows {levels[code]}" for code in self.outcomes
-                },
+                level_rationales=dict(level_rationales)
+                if level_rationales is not None
+                else {code: f"Portfolio shows {levels[code]}" for code in self.outcomes},
                 verdict=verdict,
-                rationale="Holistic judgment of the portfolio",
+                rationale=rationale,
             ),
             Actor(assessor, Role.ASSESSOR),
         )
 
-    def interview(self, attempt: int, assessor: str = "assessor-1") -> None:
+    def interview(
+        self,
+        attempt: int,
+        assessor: str = "assessor-1",
+        notes: str = "CGI on the doubtful outcomes",
+    ) -> None:
         self.run(
-            self.on(
-                c.HoldCriterionInterview, attempt=attempt, notes="CGI on the doubtful outcomes"
-            ),
+            self.on(c.HoldCriterionInterview, attempt=attempt, notes=notes),
             Actor(assessor, Role.ASSESSOR),
         )
 
     def agree(
-        self, attempt: int, levels: dict[str, str] | str, assessor: str = "assessor-1"
+        self,
+        attempt: int,
+        levels: dict[str, str] | str,
+        assessor: str = "assessor-1",
+        rationale: str = "Agreed after discussion",
     ) -> None:
         if isinstance(levels, str):
             levels = {code: self.level(levels) for code in self.outcomes}
         self.run(
-            self.on(
-                c.AgreeFinalLevels,
-                attempt=attempt,
-                levels=levels,
-                rationale="Agreed after discussion",
-            ),
+            self.on(c.AgreeFinalLevels, attempt=attempt, levels=levels, rationale=rationale),
             Actor(assessor, Role.ASSESSOR),
         )
 
-    def conclude(self, attempt: int, assessor: str = "assessor-1") -> bool:
+    def conclude(
+        self,
+        attempt: int,
+        assessor: str = "assessor-1",
+        rationale: str = "Conclusion on the final levels",
+    ) -> bool:
         result = self.run(
-            self.on(
-                c.ConcludeAssessment,
-                attempt=attempt,
-                rationale="Conclusion on the final levels",
-            ),
+            self.on(c.ConcludeAssessment, attempt=attempt, rationale=rationale),
             Actor(assessor, Role.ASSESSOR),
         )
         return bool(result.value)
@@ -348,26 +470,49 @@ class Journey:
         attempt: int,
         members: tuple[str, ...] = ("committee-1", "committee-2"),
         vote: Vote = Vote.RATIFY,
+        rationales: tuple[str, ...] = (),
     ) -> Decision | None:
+        """Each member votes (with the rationale of the same position, or a default)."""
         outcome = None
-        for member in members:
+        for i, member in enumerate(members):
             outcome = self.run(
                 self.on(
                     c.CastVote,
                     attempt=attempt,
                     vote=vote,
-                    rationale="Procedure followed, judgment well argued",
+                    rationale=rationales[i]
+                    if i < len(rationales)
+                    else "Procedure followed, judgment well argued",
                 ),
                 Actor(member, Role.COMMITTEE),
             ).value
         return outcome
 
-    def development_plan(self, attempt: int) -> None:
+    def development_plan(
+        self,
+        attempt: int,
+        plan: str = "Gather two more pieces of evidence on the failed outcomes",
+        by: Actor | None = None,
+    ) -> None:
+        self.run(self.on(c.RecordDevelopmentPlan, attempt=attempt, plan=plan), by or self.student)
+
+    def correct(
+        self, version: int, reason: str, details: Mapping[str, Any], by: Actor
+    ) -> CommandResult:
+        return self.run(
+            self.on(
+                c.RecordCorrection, corrects_version=version, reason=reason, details=dict(details)
+            ),
+            by,
+        )
+
+    def exhibit(self, title: str, evidence_ids: list[str]) -> None:
         self.run(
             self.on(
-                c.RecordDevelopmentPlan,
-                attempt=attempt,
-                plan="Gather two more pieces of evidence on the failed outcomes",
+                c.PublishExhibition,
+                exhibition_id=self._next("expo"),
+                title=title,
+                evidence_ids=evidence_ids,
             ),
             self.student,
         )

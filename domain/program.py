@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from eventsourcing.domain import event
 
 from domain import commands as c
+from domain import moments
 from domain.aggregate import RecordedAggregate
 from domain.commands import handles
 from domain.errors import InvalidInput, RuleViolation
@@ -163,15 +165,16 @@ class Program(RecordedAggregate):
     def create_id(code: str) -> uuid.UUID:
         return uuid.uuid5(NAMESPACE, f"program:{code}")
 
-    class Registered(RecordedAggregate.Created):
+    class Registered(RecordedAggregate.Created, moments.Occurring):
         code: str
         title: str
+        occurred_on: date | None
 
         def summary(self) -> str:
             return f"program {self.code} registered: {self.title}"
 
     @event(Registered)
-    def __init__(self, code: str, title: str) -> None:
+    def __init__(self, code: str, title: str, occurred_on: date | None) -> None:
         self.code = code
         self.title = title
         self.versions: dict[int, dict[str, Any]] = {}
@@ -195,18 +198,24 @@ class Program(RecordedAggregate):
     def register(cls, cmd: c.RegisterProgram) -> Program:
         if not cmd.code.strip() or not cmd.title.strip():
             raise InvalidInput("R3", "a program needs a code and a title")
-        return cls(code=cmd.code, title=cmd.title)
+        return cls(code=cmd.code, title=cmd.title, occurred_on=moments.check_day(cmd.occurred_on))
 
     @handles(c.PublishProgramVersion)
     def publish_version(self, cmd: c.PublishProgramVersion) -> int:
         definition = ProgramDefinition.from_dict(cmd.definition_data())
         number = (self.latest_version or 0) + 1
-        self.trigger_event(self.VersionPublished, number=number, definition=definition.to_dict())
+        self.trigger_event(
+            self.VersionPublished,
+            number=number,
+            definition=definition.to_dict(),
+            occurred_on=moments.check_day(cmd.occurred_on),
+        )
         return number
 
-    class VersionPublished(RecordedAggregate.Event):
+    class VersionPublished(RecordedAggregate.Event, moments.Occurring):
         number: int
         definition: dict[str, Any]
+        occurred_on: date | None
 
         def apply(self, p: Program) -> None:
             p.versions[self.number] = self.definition
@@ -220,11 +229,17 @@ class Program(RecordedAggregate):
             raise InvalidInput("R1", "a staff registration needs a person id")
         if self.is_staff(cmd.person_id, cmd.role):
             raise RuleViolation("R1", f"{cmd.person_id} is already registered as {cmd.role.value}")
-        self.trigger_event(self.StaffRegistered, person_id=cmd.person_id, role=cmd.role)
+        self.trigger_event(
+            self.StaffRegistered,
+            person_id=cmd.person_id,
+            role=cmd.role,
+            occurred_on=moments.check_day(cmd.occurred_on),
+        )
 
-    class StaffRegistered(RecordedAggregate.Event):
+    class StaffRegistered(RecordedAggregate.Event, moments.Occurring):
         person_id: str
         role: StaffRole
+        occurred_on: date | None
 
         def apply(self, p: Program) -> None:
             p.staff[self.role.value].add(self.person_id)
@@ -236,11 +251,17 @@ class Program(RecordedAggregate):
     def deregister_staff(self, cmd: c.DeregisterStaff) -> None:
         if not self.is_staff(cmd.person_id, cmd.role):
             raise RuleViolation("R1", f"{cmd.person_id} is not registered as {cmd.role.value}")
-        self.trigger_event(self.StaffDeregistered, person_id=cmd.person_id, role=cmd.role)
+        self.trigger_event(
+            self.StaffDeregistered,
+            person_id=cmd.person_id,
+            role=cmd.role,
+            occurred_on=moments.check_day(cmd.occurred_on),
+        )
 
-    class StaffDeregistered(RecordedAggregate.Event):
+    class StaffDeregistered(RecordedAggregate.Event, moments.Occurring):
         person_id: str
         role: StaffRole
+        occurred_on: date | None
 
         def apply(self, p: Program) -> None:
             p.staff[self.role.value].discard(self.person_id)

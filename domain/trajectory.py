@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.domain import event
 
 from domain import commands as c
-from domain import rules
+from domain import moments, rules
 from domain.aggregate import RecordedAggregate
 from domain.commands import handles
 from domain.errors import InvalidInput, NotPermitted, RuleViolation
@@ -57,6 +57,7 @@ class EvidenceItem:
     submitted_at: datetime
     withdrawn: bool = False
     withdrawal_reason: str = ""
+    occurred_on: date | None = None
 
     @property
     def declares_use(self) -> bool:
@@ -75,6 +76,7 @@ class FeedbackItem:
     request_id: str | None
     given_at: datetime
     recorded_by: str
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -94,6 +96,7 @@ class ProgressCheck:
     notes: str
     checked_by: str
     checked_at: datetime
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -106,6 +109,11 @@ class MediumStake:
     rationale: str
     held_by: str
     held_at: datetime
+    occurred_on: date | None = None
+
+    @property
+    def day(self) -> date:
+        return self.occurred_on or moments.day_of(self.held_at)
 
 
 @dataclass
@@ -116,6 +124,7 @@ class Judgment:
     verdict: Verdict
     rationale: str
     submitted_at: datetime
+    occurred_on: date | None = None
 
 
 @dataclass
@@ -191,8 +200,8 @@ class Trajectory(RecordedAggregate):
 
     # Version 2 of the state: enums for green light, early route and decision, and the terms of
     # former coaches and mentors. Snapshots of version 1 are not upcast but replayed from the
-    # events (see `upcast_v1_v2`).
-    class_version = 2
+    # events (see `upcast_v1_v2`). Version 3: the day the trajectory started (`started_on`).
+    class_version = 3
 
     @staticmethod
     def create_id(program_id: uuid.UUID, student_id: str, cohort: str) -> uuid.UUID:
@@ -202,7 +211,15 @@ class Trajectory(RecordedAggregate):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["stale_snapshot"] = True
 
-    class Event(RecordedAggregate.Event):
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        # Trajectories started before the day was recorded started on the day they were.
+        state.setdefault("started_on", None)
+
+    class Event(RecordedAggregate.Event, moments.Occurring):
+        # The day its happening took place, when the command said (`moments.Occurring`).
+        occurred_on: date | None
+
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
             aggregate.event_actors.append(self.actor.person_id)
@@ -233,8 +250,10 @@ class Trajectory(RecordedAggregate):
         cohort: str,
         coach_id: str,
         mentor_id: str,
+        occurred_on: date | None,
     ) -> None:
         self.program_id = program_id
+        self.started_on = occurred_on
         self.program_version = program_version
         self.definition_data = definition
         self.student_id = student_id
@@ -272,6 +291,11 @@ class Trajectory(RecordedAggregate):
             entry = (self.definition_data, ProgramDefinition.from_dict(self.definition_data))
             _DEFINITIONS[key] = entry
         return entry[1]
+
+    @property
+    def start_day(self) -> date:
+        """The day the trajectory started: the day its start says, or the day it was recorded."""
+        return self.started_on or moments.day_of(self.created_on)
 
     @property
     def current_attempt(self) -> Attempt | None:
@@ -400,6 +424,18 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R14", f"attempt {number} has already been decided")
         return attempt
 
+    def _day(self, day: date | None) -> date | None:
+        """R1: the day a command says its happening took place lies neither after today nor
+        before the trajectory started. None: it takes place as it is recorded."""
+        day = moments.check_day(day)
+        if day is not None and day < self.start_day:
+            raise RuleViolation(
+                "R1",
+                f"occurred_on {day.isoformat()} lies before the trajectory started "
+                f"({self.start_day.isoformat()})",
+            )
+        return day
+
     @staticmethod
     def _require_assessor_of(attempt: Attempt, actor: Actor, rule: str) -> None:
         if actor.person_id not in attempt.assessors:
@@ -427,6 +463,7 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R10", "a student cannot coach or mentor themselves")
         if actor.role is Role.COACH and cmd.coach_id != actor.person_id:
             raise NotPermitted("R1", "a coach starts the trajectories they coach themselves")
+        day = moments.check_day(cmd.occurred_on)
         return cls(
             program_id=cmd.program_id,
             program_version=number,
@@ -435,9 +472,12 @@ class Trajectory(RecordedAggregate):
             cohort=cmd.cohort,
             coach_id=cmd.coach_id,
             mentor_id=cmd.mentor_id,
+            occurred_on=day,
         )
 
-    def _reassign(self, role: StaffRole, person: str, reason: str, program: Program) -> None:
+    def _reassign(
+        self, role: StaffRole, person: str, reason: str, program: Program, day: date | None
+    ) -> None:
         """The coach or the mentor changes: one registered in that role for the program, never
         the student; the former one keeps reading the trajectory as it stood in their term."""
         self._open()
@@ -450,9 +490,13 @@ class Trajectory(RecordedAggregate):
         if person == getattr(self, f"{role.value}_id"):
             raise RuleViolation("R1", f"{person} is already the {role.value}")
         if role is StaffRole.COACH:
-            self.trigger_event(self.CoachReassigned, coach_id=person, reason=reason)
+            self.trigger_event(
+                self.CoachReassigned, coach_id=person, reason=reason, occurred_on=day
+            )
         else:
-            self.trigger_event(self.MentorReassigned, mentor_id=person, reason=reason)
+            self.trigger_event(
+                self.MentorReassigned, mentor_id=person, reason=reason, occurred_on=day
+            )
 
     def _end_term(self, role: StaffRole) -> None:
         former = self.former.setdefault(role.value, {})
@@ -460,7 +504,9 @@ class Trajectory(RecordedAggregate):
 
     @handles(c.ReassignCoach)
     def reassign_coach(self, cmd: c.ReassignCoach, program: Program) -> None:
-        self._reassign(StaffRole.COACH, cmd.coach_id, cmd.reason, program)
+        self._reassign(
+            StaffRole.COACH, cmd.coach_id, cmd.reason, program, self._day(cmd.occurred_on)
+        )
 
     class CoachReassigned(Event):
         coach_id: str
@@ -475,7 +521,9 @@ class Trajectory(RecordedAggregate):
 
     @handles(c.ReassignMentor)
     def reassign_mentor(self, cmd: c.ReassignMentor, program: Program) -> None:
-        self._reassign(StaffRole.MENTOR, cmd.mentor_id, cmd.reason, program)
+        self._reassign(
+            StaffRole.MENTOR, cmd.mentor_id, cmd.reason, program, self._day(cmd.occurred_on)
+        )
 
     class MentorReassigned(Event):
         mentor_id: str
@@ -496,7 +544,11 @@ class Trajectory(RecordedAggregate):
         if self.medium_stakes:
             raise RuleViolation("R6", "a baseline belongs to the start, before the medium-stakes")
         self.trigger_event(
-            self.BaselineMeasured, outcome=cmd.outcome, level=cmd.level, rationale=cmd.rationale
+            self.BaselineMeasured,
+            outcome=cmd.outcome,
+            level=cmd.level,
+            rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class BaselineMeasured(Event):
@@ -537,6 +589,7 @@ class Trajectory(RecordedAggregate):
             ai_use=cmd.ai_use,
             external_sources=cmd.external_sources,
             declaration=cmd.declaration,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class EvidenceSubmitted(Event):
@@ -564,6 +617,7 @@ class Trajectory(RecordedAggregate):
                 self.external_sources,
                 self.declaration,
                 self.timestamp,
+                occurred_on=self.occurred_on,
             )
 
         def summary(self) -> str:
@@ -583,7 +637,12 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation(
                 "R2", "evidence in a portfolio under assessment cannot be withdrawn"
             )
-        self.trigger_event(self.EvidenceWithdrawn, evidence_id=cmd.evidence_id, reason=cmd.reason)
+        self.trigger_event(
+            self.EvidenceWithdrawn,
+            evidence_id=cmd.evidence_id,
+            reason=cmd.reason,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class EvidenceWithdrawn(Event):
         evidence_id: str
@@ -614,6 +673,7 @@ class Trajectory(RecordedAggregate):
             outcomes=list(cmd.outcomes),
             evidence_id=cmd.evidence_id,
             question=cmd.question,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class FeedbackRequested(Event):
@@ -691,6 +751,7 @@ class Trajectory(RecordedAggregate):
             evidence_id=cmd.evidence_id,
             text=cmd.text,
             request_id=cmd.request_id,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class FeedbackGiven(Event):
@@ -716,6 +777,7 @@ class Trajectory(RecordedAggregate):
                     self.request_id,
                     self.timestamp,
                     self.actor.person_id,
+                    self.occurred_on,
                 )
             )
             if self.request_id is not None and self.request_id in t.feedback_requests:
@@ -729,7 +791,12 @@ class Trajectory(RecordedAggregate):
         self._open()
         if cmd.light is not TrafficLight.GREEN:
             _require_text("R1", cmd.notes, "what must improve (orange or red light)")
-        self.trigger_event(self.ProgressChecked, light=cmd.light, notes=cmd.notes)
+        self.trigger_event(
+            self.ProgressChecked,
+            light=cmd.light,
+            notes=cmd.notes,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class ProgressChecked(Event):
         light: TrafficLight
@@ -737,7 +804,9 @@ class Trajectory(RecordedAggregate):
 
         def apply(self, t: Trajectory) -> None:
             t.progress_checks.append(
-                ProgressCheck(self.light, self.notes, self.actor.person_id, self.timestamp)
+                ProgressCheck(
+                    self.light, self.notes, self.actor.person_id, self.timestamp, self.occurred_on
+                )
             )
 
         def summary(self) -> str:
@@ -761,6 +830,15 @@ class Trajectory(RecordedAggregate):
         self._check_evidence(cmd.portfolio)
         self._check_levels(cmd.levels, complete=True)
         _require_text("R1", cmd.rationale, "the rationale of the levels")
+        day = self._day(cmd.occurred_on)
+        if day is not None and self.medium_stakes:
+            first = self.medium_stakes[-1].day
+            if day < first:
+                raise RuleViolation(
+                    "R6",
+                    f"the second medium-stake cannot precede the first (held on "
+                    f"{first.isoformat()})",
+                )
         self.trigger_event(
             self.MediumStakeHeld,
             number=number,
@@ -769,6 +847,7 @@ class Trajectory(RecordedAggregate):
             levels=dict(cmd.levels),
             feedback=cmd.feedback,
             rationale=cmd.rationale,
+            occurred_on=day,
         )
         return number
 
@@ -791,6 +870,7 @@ class Trajectory(RecordedAggregate):
                     self.rationale,
                     self.actor.person_id,
                     self.timestamp,
+                    self.occurred_on,
                 )
             )
 
@@ -807,11 +887,20 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R7", "the green light has already been given")
         if cmd.decision == "give":
             _require_text("R1", cmd.rationale, "the rationale of the green light")
-            self.trigger_event(self.GreenLightGiven, rationale=cmd.rationale)
+            self.trigger_event(
+                self.GreenLightGiven,
+                rationale=cmd.rationale,
+                occurred_on=self._day(cmd.occurred_on),
+            )
             return
         _require_text("R7", cmd.advice, "the advice (what evidence to gather)")
         _require_text("R1", cmd.rationale, "the rationale")
-        self.trigger_event(self.GreenLightWithheld, advice=cmd.advice, rationale=cmd.rationale)
+        self.trigger_event(
+            self.GreenLightWithheld,
+            advice=cmd.advice,
+            rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class GreenLightGiven(Event):
         rationale: str
@@ -851,7 +940,11 @@ class Trajectory(RecordedAggregate):
                 f"{verdict.outcomes_at_level} of {verdict.outcomes_total} outcomes are at least "
                 f"{level} at the latest medium-stake; {verdict.needed} are needed",
             )
-        self.trigger_event(self.EarlyHighStakeRequested, motivation=cmd.motivation)
+        self.trigger_event(
+            self.EarlyHighStakeRequested,
+            motivation=cmd.motivation,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class EarlyHighStakeRequested(Event):
         motivation: str
@@ -869,7 +962,7 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R8", "there is no pending early-route request")
         _require_text("R1", cmd.rationale, "the rationale")
         decided = self.EarlyHighStakeGranted if cmd.grant else self.EarlyHighStakeRefused
-        self.trigger_event(decided, rationale=cmd.rationale)
+        self.trigger_event(decided, rationale=cmd.rationale, occurred_on=self._day(cmd.occurred_on))
 
     class EarlyHighStakeGranted(Event):
         rationale: str
@@ -929,6 +1022,7 @@ class Trajectory(RecordedAggregate):
             reading_guide_sha256=cmd.reading_guide_sha256,
             ai_explanation=cmd.ai_explanation,
             early=self.green_light is not GreenLight.GIVEN,
+            occurred_on=self._day(cmd.occurred_on),
         )
         return number
 
@@ -978,7 +1072,10 @@ class Trajectory(RecordedAggregate):
         if problems:
             raise RuleViolation("R10", problems[0].message)
         self.trigger_event(
-            self.AssessorsAssigned, attempt=cmd.attempt, assessor_ids=list(cmd.assessor_ids)
+            self.AssessorsAssigned,
+            attempt=cmd.attempt,
+            assessor_ids=list(cmd.assessor_ids),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class AssessorsAssigned(Event):
@@ -1016,6 +1113,7 @@ class Trajectory(RecordedAggregate):
             level_rationales=dict(cmd.level_rationales),
             verdict=cmd.verdict,
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class JudgmentSubmitted(Event):
@@ -1033,6 +1131,7 @@ class Trajectory(RecordedAggregate):
                 self.verdict,
                 self.rationale,
                 self.timestamp,
+                self.occurred_on,
             )
 
         def summary(self) -> str:
@@ -1051,7 +1150,12 @@ class Trajectory(RecordedAggregate):
         if attempt.passed is not None:
             raise RuleViolation("R12", "the assessment has been concluded")
         _require_text("R1", cmd.notes, "the CGI record")
-        self.trigger_event(self.CriterionInterviewHeld, attempt=cmd.attempt, notes=cmd.notes)
+        self.trigger_event(
+            self.CriterionInterviewHeld,
+            attempt=cmd.attempt,
+            notes=cmd.notes,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class CriterionInterviewHeld(Event):
         attempt: int
@@ -1082,6 +1186,7 @@ class Trajectory(RecordedAggregate):
             attempt=cmd.attempt,
             levels=dict(cmd.levels),
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class FinalLevelsAgreed(Event):
@@ -1121,6 +1226,7 @@ class Trajectory(RecordedAggregate):
             below_pass_level=list(evaluation.below_pass_level),
             program_version=self.program_version,
             rationale=cmd.rationale,
+            occurred_on=self._day(cmd.occurred_on),
         )
         return evaluation.passed
 
@@ -1152,12 +1258,14 @@ class Trajectory(RecordedAggregate):
         if actor.person_id in attempt.votes:
             raise RuleViolation("R14", "a member votes once on one decision")
         _require_text("R1", cmd.rationale, "the rationale of the vote")
+        day = self._day(cmd.occurred_on)
         self.trigger_event(
             self.CommitteeVoteCast,
             attempt=cmd.attempt,
             round=attempt.round,
             vote=cmd.vote,
             rationale=cmd.rationale,
+            occurred_on=day,
         )
         tally = list(attempt.votes.values())
         ratify, refer = tally.count(Vote.RATIFY), tally.count(Vote.REFER_BACK)
@@ -1173,6 +1281,7 @@ class Trajectory(RecordedAggregate):
                 program_version=self.program_version,
                 levels=dict(attempt.concluded_levels or {}),
                 rationale=summary,
+                occurred_on=day,
             )
         elif outcome is Decision.REFERRED_BACK:
             self.trigger_event(
@@ -1180,6 +1289,7 @@ class Trajectory(RecordedAggregate):
                 attempt=cmd.attempt,
                 round=attempt.round,
                 rationale=summary,
+                occurred_on=day,
             )
         return outcome
 
@@ -1240,7 +1350,12 @@ class Trajectory(RecordedAggregate):
         if attempt.development_plan:
             raise RuleViolation("R2", "a development plan was already recorded; add a correction")
         _require_text("R15", cmd.plan, "the development plan")
-        self.trigger_event(self.DevelopmentPlanRecorded, attempt=cmd.attempt, plan=cmd.plan)
+        self.trigger_event(
+            self.DevelopmentPlanRecorded,
+            attempt=cmd.attempt,
+            plan=cmd.plan,
+            occurred_on=self._day(cmd.occurred_on),
+        )
 
     class DevelopmentPlanRecorded(Event):
         attempt: int
@@ -1269,6 +1384,7 @@ class Trajectory(RecordedAggregate):
             corrects_version=cmd.corrects_version,
             reason=cmd.reason,
             details=dict(cmd.details),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class CorrectionRecorded(Event):
@@ -1305,6 +1421,7 @@ class Trajectory(RecordedAggregate):
             exhibition_id=cmd.exhibition_id,
             title=cmd.title,
             evidence_ids=list(cmd.evidence_ids),
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class ExhibitionPublished(Event):
@@ -1327,7 +1444,11 @@ class Trajectory(RecordedAggregate):
             raise RuleViolation("R13", "a borging follow-up concerns a concluded assessment")
         _require_text("R1", cmd.action, "what was done")
         self.trigger_event(
-            self.BorgingFollowUpRecorded, attempt=cmd.attempt, item=cmd.item, action=cmd.action
+            self.BorgingFollowUpRecorded,
+            attempt=cmd.attempt,
+            item=cmd.item,
+            action=cmd.action,
+            occurred_on=self._day(cmd.occurred_on),
         )
 
     class BorgingFollowUpRecorded(Event):

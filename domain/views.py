@@ -6,6 +6,7 @@ shows nobody's levels or verdict except to the assessor who gave them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from domain.program import Program
@@ -24,6 +25,7 @@ def _judgments_view(attempt: Attempt, viewer: Actor | None) -> list[dict[str, An
                     "assessor_id": assessor_id,
                     "sealed": True,
                     "submitted_at": j.submitted_at.isoformat(),
+                    "occurred_on": _day(j.occurred_on),
                 }
             )
         else:
@@ -36,9 +38,14 @@ def _judgments_view(attempt: Attempt, viewer: Actor | None) -> list[dict[str, An
                     "verdict": j.verdict.value,
                     "rationale": j.rationale,
                     "submitted_at": j.submitted_at.isoformat(),
+                    "occurred_on": _day(j.occurred_on),
                 }
             )
     return out
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any]:
@@ -51,6 +58,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
         "program_version": t.program_version,
         "student_id": t.student_id,
         "cohort": t.cohort,
+        "started_on": t.start_day.isoformat(),
         "coach_id": t.coach_id,
         "mentor_id": t.mentor_id,
         "phase": t.phase.value,
@@ -70,6 +78,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
                 "external_sources": e.external_sources,
                 "declaration": e.declaration,
                 "submitted_at": e.submitted_at.isoformat(),
+                "occurred_on": _day(e.occurred_on),
                 "withdrawn": e.withdrawn,
                 "withdrawal_reason": e.withdrawal_reason,
             }
@@ -87,6 +96,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
                 "text": f.text,
                 "request_id": f.request_id,
                 "given_at": f.given_at.isoformat(),
+                "occurred_on": _day(f.occurred_on),
             }
             for f in t.feedback
         ],
@@ -106,6 +116,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
                 "notes": p.notes,
                 "checked_by": p.checked_by,
                 "checked_at": p.checked_at.isoformat(),
+                "occurred_on": _day(p.occurred_on),
             }
             for p in t.progress_checks
         ],
@@ -119,6 +130,7 @@ def trajectory_view(t: Trajectory, viewer: Actor | None = None) -> dict[str, Any
                 "rationale": m.rationale,
                 "held_by": m.held_by,
                 "held_at": m.held_at.isoformat(),
+                "occurred_on": _day(m.occurred_on),
             }
             for m in t.medium_stakes
         ],

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from domain import moments
 from domain.policy import Relation, RowScope
 from projections import codec
 from projections.escape import unescape_json
@@ -44,6 +45,8 @@ class Where:
                 return str(value)
             if isinstance(value, datetime):
                 return _text_time(value)
+            if isinstance(value, date):
+                return value.isoformat()
             if isinstance(value, bool):
                 return int(value)
         return value
@@ -205,12 +208,12 @@ class ReadQueries:
             by_light[row["light"]] = by_light.get(row["light"], 0) + int(row["students"])
         members = self.where()
         members.clauses, members.params = list(cohort.clauses), list(cohort.params)
-        cutoff = members.value(datetime.now(UTC) - timedelta(days=inactive_days))
+        cutoff = members.value(inactive_since(inactive_days))
         ph = self.store.ph
         lights = ", ".join(f"'{light}'" for light in AT_RISK_LIGHTS)
         totals = self.store.query(
             "SELECT "
-            f"SUM(CASE WHEN phase <> 'closed' AND (light IN ({lights}) OR last_activity_at < {ph}) "
+            f"SUM(CASE WHEN phase <> 'closed' AND (light IN ({lights}) OR last_occurred_on < {ph}) "
             "THEN 1 ELSE 0 END) AS at_risk, "
             "SUM(CASE WHEN ready_for_high_stake THEN 1 ELSE 0 END) AS ready, "
             "SUM(CASE WHEN upcoming = 'medium_stake_1' THEN 1 ELSE 0 END) AS medium_stake_1, "
@@ -241,9 +244,9 @@ class ReadQueries:
     def members(
         self, where: Where, limit: int, offset: int, inactive_days: int, at_risk: bool | None
     ) -> Page:
-        cutoff = datetime.now(UTC) - timedelta(days=inactive_days)
+        cutoff = inactive_since(inactive_days)
         lights = ", ".join(f"'{light}'" for light in AT_RISK_LIGHTS)
-        risky = f"(phase <> 'closed' AND (light IN ({lights}) OR last_activity_at < ?))"
+        risky = f"(phase <> 'closed' AND (light IN ({lights}) OR last_occurred_on < ?))"
         if at_risk is True:
             where.add(risky, cutoff)
         elif at_risk is False:
@@ -302,14 +305,20 @@ class ReadQueries:
         )
 
 
-def risk_reasons(member: dict[str, Any], cutoff: datetime, inactive_days: int) -> list[str]:
+def inactive_since(days: int) -> date:
+    """A trajectory whose latest day of activity lies before this day has had no activity for
+    `days` days (days in Europe/Amsterdam)."""
+    return moments.today() - timedelta(days=days)
+
+
+def risk_reasons(member: dict[str, Any], cutoff: date, inactive_days: int) -> list[str]:
     if member["phase"] == "closed":
         return []
     reasons = []
     if member["light"] in AT_RISK_LIGHTS:
         reasons.append(f"latest traffic light is {member['light']}")
-    last = member["last_activity_at"]
-    moment = last if isinstance(last, datetime) else datetime.fromisoformat(str(last))
-    if moment < cutoff:
+    last = member["last_occurred_on"]
+    day = last if isinstance(last, date) else date.fromisoformat(str(last))
+    if day < cutoff:
         reasons.append(f"no activity for {inactive_days} days")
     return reasons

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnType = Literal["uuid", "text", "int", "bool", "float", "time", "json", "bytes"]
+ColumnType = Literal["uuid", "text", "int", "bool", "float", "time", "date", "json", "bytes"]
 TableKind = Literal["rows", "aggregate", "state", "definitions"]
 
 PG_TYPES: dict[str, str] = {
@@ -29,6 +29,7 @@ PG_TYPES: dict[str, str] = {
     "bool": "boolean",
     "float": "double precision",
     "time": "timestamptz",
+    "date": "date",
     "json": "jsonb",
     "bytes": "bytea",
 }
@@ -39,6 +40,7 @@ SQLITE_TYPES: dict[str, str] = {
     "bool": "INTEGER",
     "float": "REAL",
     "time": "TEXT",
+    "date": "TEXT",
     "json": "TEXT",
     "bytes": "BLOB",
 }
@@ -69,6 +71,15 @@ COMMON_DOCS: dict[str, str] = {
     "requested_at": "time of the high-stake request",
     "concluded_at": "time of the (latest) conclusion of the assessment",
     "decided_at": "time of the committee's decision, if any",
+    "started_on": "the day the trajectory started (Europe/Amsterdam)",
+    "last_occurred_on": "the latest day something took place on the trajectory (the day an event "
+    "says, or else the day it was recorded; Europe/Amsterdam)",
+    "checked_on": "the day the progress check was held",
+    "assigned_on": "the day the assessors were assigned",
+    "requested_on": "the day the portfolio was handed in (the high-stake request)",
+    "concluded_on": "the day the assessors concluded (the latest conclusion)",
+    "decided_on": "the day of the committee meeting that decided, if any",
+    "green_light_on": "the day the green light was given or withheld",
     "assessor_b": "the pair's second assessor",
     "level_b": "rank of assessor_b's level on the same outcome",
     "level_self": "rank of the assessor's own level (0 = lowest rubric level)",

@@ -11,9 +11,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
-from domain import rules
+from domain import moments, rules
 from domain.program import ProgramDefinition
 from domain.trajectory import Trajectory, event_classes
 from domain.values import Decision, EarlyRoute, GreenLight, Phase, Verdict
@@ -21,7 +22,7 @@ from projections import codec
 
 # Part of every read model's fingerprint: a change of the stored state's shape or meaning
 # rebuilds the read models from the log.
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -31,6 +32,11 @@ class ProjectionIntegrityError(RuntimeError):
 def timestamp(event: Any) -> str:
     # One fixed format (always with microseconds) so that times also sort as text on SQLite.
     return str(event.timestamp.isoformat(timespec="microseconds"))
+
+
+def day(event: Any) -> str:
+    """The day the event's happening took place, ISO 8601 (sorts as text on SQLite too)."""
+    return moments.occurred_on(event).isoformat()
 
 
 @dataclass(slots=True)
@@ -43,8 +49,14 @@ class AttemptState:
     # Facts as they stood at the request, for the borging checklist.
     route_at_request: str | None
     givers_at_request: dict[str, int]
+    # The day the portfolio was handed in.
+    requested_on: str = ""
+    # The request's version: corrections of this version or later (up to the next attempt's
+    # request) are corrections of this attempt.
+    first_version: int = 0
     assessors: list[str] = field(default_factory=list)
     assigned_at: str | None = None
+    assigned_on: str | None = None
     # The coach when the assessors were assigned: the moment R10 is checked.
     assigned_coach: str | None = None
     judgments: dict[str, list[Any]] = field(default_factory=dict)  # assessor -> [verdict, levels]
@@ -66,10 +78,21 @@ class AttemptState:
     answers: list[dict[str, Any]] = field(default_factory=list)
     vote_log: list[list[Any]] = field(default_factory=list)  # [member, vote, round, at]
     follow_ups: list[list[Any]] = field(default_factory=list)  # [item, action, by, at]
+    # Portfolio items withdrawn after the request (the borging follows them up).
+    withdrawn_after: list[str] = field(default_factory=list)
 
     @property
     def open(self) -> bool:
         return self.decision is None
+
+    @property
+    def referrals(self) -> list[dict[str, Any]]:
+        """The committee's referrals back, in order (derived from its answers)."""
+        return [
+            {k: v for k, v in a.items() if k not in ("passed", "concluded_at")}
+            for a in self.answers
+            if a["outcome"] == Decision.REFERRED_BACK.value
+        ]
 
     def facts(self) -> rules.AttemptFacts:
         return rules.AttemptFacts(
@@ -103,6 +126,13 @@ class TrajectoryState:
     # While events are folded this holds the latest event's datetime (formatting every event's
     # time would cost more than the rest of applying it); as_text() turns it into text.
     last_activity_at: Any
+    # The day the trajectory started (the day its start says, or the day it was recorded).
+    started_on: str = ""
+    # The latest day an event said its happening took place, and (a datetime while folding,
+    # like last_activity_at) the time of the latest event that said no day: together they give
+    # the latest day anything took place without converting every event's time.
+    latest_stated_day: str = ""
+    last_unstated_at: Any = None
     version: int = 1
     baseline: dict[str, str] = field(default_factory=dict)
     # evidence id -> [outcomes, kind, declares AI or external use, withdrawn]
@@ -110,13 +140,15 @@ class TrajectoryState:
     feedback_count: int = 0
     givers: dict[str, list[str]] = field(default_factory=dict)  # outcome -> distinct givers
     sources: dict[str, dict[str, int]] = field(default_factory=dict)  # outcome -> source -> n
-    lights: list[list[str]] = field(default_factory=list)  # [light, checked by, checked at]
+    # [light, checked by, checked at, checked on]
+    lights: list[list[str]] = field(default_factory=list)
     medium_stakes: int = 0
     latest_levels: dict[str, str] = field(default_factory=dict)
     medium_stake_at: str | None = None
     green_light: str | None = None
     green_light_note: str = ""
     green_light_at: str | None = None
+    green_light_on: str | None = None
     early_route: str | None = None
     attempts: list[AttemptState] = field(default_factory=list)
     corrections: int = 0
@@ -135,6 +167,17 @@ class TrajectoryState:
     def key(self) -> tuple[str, int]:
         return (self.program_id, self.program_version)
 
+    def corrections_of(self, attempt: AttemptState) -> list[list[Any]]:
+        """[version, by, role] per correction of the attempt's events: those from its request
+        to the next attempt's (derived from the correction log)."""
+        later = [a.first_version for a in self.attempts if a.first_version > attempt.first_version]
+        end = min(later) if later else None
+        return [
+            [version, by, role]
+            for version, _reason, by, role, _at in self.correction_log
+            if attempt.first_version <= version and (end is None or version < end)
+        ]
+
     # ---- storage
 
     @property
@@ -145,9 +188,22 @@ class TrajectoryState:
             moment = self.last_activity_at = moment.isoformat(timespec="microseconds")
         return str(moment)
 
+    @property
+    def last_occurred_on(self) -> str:
+        """The latest day anything took place on the trajectory, ISO 8601."""
+        moment = self.last_unstated_at
+        unstated = ""
+        if moment is not None:
+            when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+            unstated = moments.day_of(when).isoformat()
+        return max(self.latest_stated_day, unstated, self.started_on)
+
     def to_json(self) -> bytes:
         data = {name: getattr(self, name) for name in STATE_FIELDS}
         data["last_activity_at"] = self.last_activity
+        unstated = self.last_unstated_at
+        if unstated is not None and not isinstance(unstated, str):
+            data["last_unstated_at"] = unstated.isoformat(timespec="microseconds")
         data["attempts"] = [{n: getattr(a, n) for n in ATTEMPT_FIELDS} for a in self.attempts]
         return codec.dump_bytes(data)
 
@@ -232,6 +288,13 @@ class TrajectoryState:
             handler(self, event, definition)
         self.version = event.originator_version
         self.last_activity_at = event.timestamp
+        stated = getattr(event, "occurred_on", None)
+        if stated is None:
+            self.last_unstated_at = event.timestamp
+        else:
+            text = stated.isoformat()
+            if text > self.latest_stated_day:
+                self.latest_stated_day = text
 
 
 STATE_FIELDS = tuple(f.name for f in fields(TrajectoryState) if f.name != "derived")
@@ -254,6 +317,7 @@ def start(event: Any) -> TrajectoryState:
         mentor_id=event.mentor_id,
         started_at=at,
         last_activity_at=at,
+        started_on=day(event),
     )
 
 
@@ -299,6 +363,9 @@ def _evidence(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _withdrawn(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.evidence[e.evidence_id][3] = True
+    for attempt in s.attempts:
+        if e.evidence_id in attempt.portfolio:
+            attempt.withdrawn_after.append(e.evidence_id)
 
 
 def _feedback(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -318,7 +385,7 @@ def _feedback(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _progress_checked(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.lights.append([_value(e.light), e.actor.person_id, timestamp(e)])
+    s.lights.append([_value(e.light), e.actor.person_id, timestamp(e), day(e)])
 
 
 def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -329,12 +396,12 @@ def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 def _green_light_given(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.green_light, s.green_light_note = GreenLight.GIVEN.value, e.rationale
-    s.green_light_at = timestamp(e)
+    s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
 def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.green_light, s.green_light_note = GreenLight.WITHHELD.value, e.advice
-    s.green_light_at = timestamp(e)
+    s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
 def _early(route: EarlyRoute) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
@@ -359,6 +426,8 @@ def _high_stake_requested(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
             portfolio=list(e.portfolio),
             early=bool(e.early),
             requested_at=timestamp(e),
+            requested_on=day(e),
+            first_version=int(e.originator_version),
             ai_explanation=bool(e.ai_explanation.strip()),
             route_at_request=route,
             givers_at_request={code: len(s.givers.get(code, ())) for code in d.outcome_codes},
@@ -374,6 +443,7 @@ def _assessors(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.assessors = list(e.assessor_ids)
     attempt.assigned_at = timestamp(e)
+    attempt.assigned_on = day(e)
     attempt.assigned_coach = s.coach_id
 
 
@@ -403,6 +473,7 @@ def _concluded(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
         "levels": dict(e.levels),
         "passed": bool(e.passed),
         "at": timestamp(e),
+        "on": day(e),
         "coach_id": s.coach_id,
         "program_version": int(e.program_version),
         "interview_held": attempt.interview_held,
@@ -416,13 +487,14 @@ def _vote(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt.vote_log.append([e.actor.person_id, _value(e.vote), attempt.round, timestamp(e)])
 
 
-def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict[str, Any]:
+def _committee_answer(attempt: AttemptState, outcome: Decision, e: Any) -> dict[str, Any]:
     tally = list(attempt.votes.values())
     answer = {
         "outcome": outcome.value,
         "ratify": tally.count("ratify"),
         "refer_back": tally.count("refer_back"),
-        "at": at,
+        "at": timestamp(e),
+        "on": day(e),
         "round": attempt.round,
     }
     conclusion = attempt.conclusion or {}
@@ -435,14 +507,14 @@ def _committee_answer(attempt: AttemptState, outcome: Decision, at: str) -> dict
 def _ratified(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.decision = Decision.RATIFIED.value
-    attempt.committee = _committee_answer(attempt, Decision.RATIFIED, timestamp(e))
+    attempt.committee = _committee_answer(attempt, Decision.RATIFIED, e)
     if e.passed:
         s.closed = True
 
 
 def _referred_back(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
-    attempt.committee = _committee_answer(attempt, Decision.REFERRED_BACK, timestamp(e))
+    attempt.committee = _committee_answer(attempt, Decision.REFERRED_BACK, e)
     attempt.round += 1
     attempt.votes = {}
     attempt.passed = None

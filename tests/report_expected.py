@@ -76,6 +76,10 @@ class Attempt:
     # Each conclusion: [at, levels, passed, votes of its round, decision or None]
     conclusions: list[list[Any]] = field(default_factory=list)
     follow_ups: set[str] = field(default_factory=set)
+    first_version: int = 0
+    referrals: int = 0
+    withdrawn: set[str] = field(default_factory=set)
+    corrected: bool = False
 
 
 @dataclass
@@ -132,6 +136,10 @@ def expected_report(
                 e.kind.value,
                 e.ai_use or e.external_sources,
             )
+        elif isinstance(e, T.EvidenceWithdrawn):
+            for a in t.attempts.values():
+                if e.evidence_id in a.portfolio:
+                    a.withdrawn.add(e.evidence_id)
         elif isinstance(e, T.FeedbackGiven):
             for code in e.outcomes:
                 t.givers[code].add(e.giver_id)
@@ -156,6 +164,7 @@ def expected_report(
                 bool(e.ai_explanation.strip()),
                 t.green or t.early_granted,
                 {code: len(t.givers[code]) for code in OUTCOMES},
+                first_version=e.originator_version,
             )
         elif isinstance(e, T.AssessorsAssigned):
             a = t.attempts[e.attempt]
@@ -178,6 +187,8 @@ def expected_report(
         elif isinstance(e, T.DecisionRatified | T.DecisionReferredBack):
             a = t.attempts[e.attempt]
             a.conclusions[-1][4] = "ratified" if isinstance(e, T.DecisionRatified) else "referred"
+            if isinstance(e, T.DecisionReferredBack):
+                a.referrals += 1
             if not inside(e.timestamp):
                 continue
             cell["decisions"] += 1
@@ -189,7 +200,13 @@ def expected_report(
             cell[outcome] += 1
             cell[("resit_" if e.attempt > 1 else "first_attempt_") + outcome] += 1
             durations[t.program_id].append((e.timestamp - a.requested_at).total_seconds())
-        elif isinstance(e, T.CorrectionRecorded) and inside(e.timestamp):
+        elif isinstance(e, T.CorrectionRecorded):
+            # The attempt whose events it corrects: the latest requested at or before them.
+            earlier = [a for a in t.attempts.values() if a.first_version <= e.corrects_version]
+            if earlier:
+                max(earlier, key=lambda a: a.first_version).corrected = True
+            if not inside(e.timestamp):
+                continue
             committee = e.actor.role.value == "committee"
             corrections[t.program_id][int(committee)] += 1
             reasons[(committee, e.reason)] += 1
@@ -256,6 +273,9 @@ def expected_report(
                 "quorum": None
                 if decision is None
                 else ratify + refer >= QUORUM and (decision == "ratified") == (ratify > refer),
+                "no_referral": a.referrals == 0,
+                "portfolio_intact": not a.withdrawn,
+                "uncorrected": not a.corrected,
             }
             checks += 1
             all_ok += int(all(v is True for v in found.values()))

@@ -22,6 +22,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from domain import moments
+from domain.demo import SchoolYear
 from domain.program import Program
 from domain.trajectory import Trajectory
 
@@ -129,7 +131,8 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
         first_position = health["position"]
         assert isinstance(first_position, int) and first_position > 500
         student, student_token = tokens["student"]
-        own = Trajectory.create_id(Program.create_id("SD-AI"), student, "2026-A")
+        cohort = SchoolYear.ending_before(moments.today()).cohort("A")
+        own = Trajectory.create_id(Program.create_id("SD-AI"), student, cohort)
         answer = httpx.get(
             f"{base}/trajectories/{own}", headers={"Authorization": f"Bearer {student_token}"}
         )

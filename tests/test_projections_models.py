@@ -227,9 +227,13 @@ def test_borging_checklists_and_exceptions(
     queries = ReadQueries(store)
     exceptions = queries.borging_exceptions(queries.where().eq("program_id", program_id), 50, 0)
     assert sorted((e["student_id"], e["item"]) for e in exceptions.items) == [
+        ("student-ai", "no_referral"),
         ("student-narrow", "evidence_variety"),
         ("student-narrow", "feedback_givers"),
     ]
+    referral = next(e for e in exceptions.items if e["item"] == "no_referral")
+    assert "referred back in round 1" in referral["detail"] and "2 refer back" in referral["detail"]
+    assert not a["no_referral"] and a["exceptions"] == 1
     later = queries.where().since("concluded_at", _after(n["concluded_at"]))
     assert queries.borging_exceptions(later, 50, 0).items == []
     assert_equal_dumps(dump(store), rebuilt(app, settings))

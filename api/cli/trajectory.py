@@ -27,7 +27,11 @@ def show(
     trajectory_id: Annotated[uuid.UUID, typer.Argument(help="The trajectory id.")],
     version: Annotated[int | None, typer.Option(help="Show it as of this version.")] = None,
     as_of: Annotated[
-        datetime | None, typer.Option(help="Show it as it stood at this ISO time (UTC).")
+        datetime | None,
+        typer.Option(
+            help="Show it as it was recorded at this ISO time (UTC), whatever day the events "
+            "say their happenings took place."
+        ),
     ] = None,
 ) -> None:
     """Print a trajectory's state and its history."""
@@ -50,6 +54,7 @@ def show(
     state = Table(title=f"Trajectory {t.id} (version {t.version})", show_header=False)
     state.add_row("student", f"{t.student_id} ({persons.name(t.student_id)})")
     state.add_row("program", f"{t.program_id} version {t.program_version}")
+    state.add_row("started on", t.start_day.isoformat())
     state.add_row("coach / mentor", f"{t.coach_id} / {t.mentor_id}")
     state.add_row("phase", view["phase"])
     state.add_row("green light", str(view["green_light"] or "-"))
@@ -72,11 +77,12 @@ def show(
     console.print(outcomes)
 
     rows = Table(title="History")
-    for column in ("v", "time (UTC)", "actor", "role", "event", "summary"):
+    for column in ("v", "took place", "recorded (UTC)", "actor", "role", "event", "summary"):
         rows.add_column(column)
     for row in history(events):
         rows.add_row(
             str(row.version),
+            row.occurred_on.isoformat() if row.recorded_later else "",
             row.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
             persons.name(row.actor_id),
             row.actor_role,

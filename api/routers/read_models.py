@@ -37,6 +37,7 @@ from api.reading import (
 )
 from api.schemas.common import MAX_INT
 from domain import policy
+from domain.commands import BorgingItem
 from domain.values import Actor
 from projections import log
 from projections.models.borging import CHECKS, EXCEPTIONS, ITEMS
@@ -138,17 +139,7 @@ InactiveDays = Annotated[
 ]
 LightName = Literal["green", "orange", "red", "none"]
 Decision = Literal["pending", "ratified", "referred_back"]
-ItemName = Literal[
-    "min_assessors",
-    "independence",
-    "min_evidence",
-    "evidence_variety",
-    "feedback_givers",
-    "green_light_before_request",
-    "ai_use_explained",
-    "no_compensation",
-    "quorum",
-]
+ItemName = BorgingItem
 # The literals above are spelled out for the OpenAPI document; they must match the domain's.
 assert list(get_args(ItemName)) == list(ITEMS)
 

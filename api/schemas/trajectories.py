@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -23,6 +23,9 @@ class EvidenceView(BaseModel):
     external_sources: bool
     declaration: str
     submitted_at: datetime
+    occurred_on: date | None = Field(
+        None, description="The day it took place, when it was recorded later (Europe/Amsterdam)."
+    )
     withdrawn: bool
     withdrawal_reason: str
 
@@ -37,6 +40,9 @@ class FeedbackView(BaseModel):
     text: str
     request_id: str | None
     given_at: datetime
+    occurred_on: date | None = Field(
+        None, description="The day it took place, when it was recorded later (Europe/Amsterdam)."
+    )
 
 
 class FeedbackRequestView(BaseModel):
@@ -52,6 +58,9 @@ class ProgressCheckView(BaseModel):
     notes: str
     checked_by: str
     checked_at: datetime
+    occurred_on: date | None = Field(
+        None, description="The day it took place, when it was recorded later (Europe/Amsterdam)."
+    )
 
 
 class MediumStakeView(BaseModel):
@@ -63,6 +72,9 @@ class MediumStakeView(BaseModel):
     rationale: str
     held_by: str
     held_at: datetime
+    occurred_on: date | None = Field(
+        None, description="The day it took place, when it was recorded later (Europe/Amsterdam)."
+    )
 
 
 class JudgmentView(BaseModel):
@@ -71,6 +83,9 @@ class JudgmentView(BaseModel):
     assessor_id: str
     sealed: bool
     submitted_at: datetime
+    occurred_on: date | None = Field(
+        None, description="The day it took place, when it was recorded later (Europe/Amsterdam)."
+    )
     levels: dict[str, str] | None = None
     level_rationales: dict[str, str] | None = None
     verdict: str | None = None
@@ -110,6 +125,7 @@ class TrajectoryView(BaseModel):
     program_version: int
     student_id: str
     cohort: str
+    started_on: date = Field(description="The day the trajectory started (Europe/Amsterdam).")
     coach_id: str
     mentor_id: str
     phase: str
@@ -133,7 +149,14 @@ class TrajectoryView(BaseModel):
 
 class HistoryRowView(BaseModel):
     version: int
-    timestamp: datetime
+    timestamp: datetime = Field(description="When the event was recorded (the store's own time).")
+    occurred_on: date = Field(
+        description="The day it took place (Europe/Amsterdam): the day the command said, or else "
+        "the day it was recorded."
+    )
+    recorded_later: bool = Field(
+        description="Recorded on a later day than the one it took place on."
+    )
     actor_id: str
     actor_role: str
     event_type: str

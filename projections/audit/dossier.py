@@ -7,16 +7,23 @@ the same events always give the same dossier.
 
 Judgments stay sealed (R11): until every assigned assessor of an attempt has judged, the
 dossier shows that a judgment was submitted, by whom and when, but not its levels or verdict.
+
+Every step has two times: `at`, when the event was recorded (the store's own time, UTC), and
+`on`, the day its happening took place (Europe/Amsterdam): the day the event says, for a
+conversation or meeting recorded later, or else the day it was recorded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from projections.audit import names
 
-FORMAT = "bewijsketen-dossier/1"
+FORMAT = "bewijsketen-dossier/2"
+ZONE = ZoneInfo("Europe/Amsterdam")
 
 # Which field says why, per event; the first non-empty one is the step's "why".
 WHY_FIELDS = ("rationale", "reason", "advice", "motivation", "plan", "notes")
@@ -55,6 +62,22 @@ def _who(data: dict[str, Any]) -> dict[str, str] | None:
     if isinstance(actor, dict):
         return {"person_id": str(actor.get("person_id")), "role": str(actor.get("role"))}
     return None
+
+
+def _recorded_on(data: dict[str, Any]) -> str | None:
+    stamp = data.get("timestamp")
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(stamp).astimezone(ZONE).date().isoformat()
+    except ValueError:
+        return None
+
+
+def _on(data: dict[str, Any]) -> str | None:
+    """The day the event's happening took place: the day it says, or the day it was recorded."""
+    stated = data.get("occurred_on")
+    return stated if isinstance(stated, str) and stated else _recorded_on(data)
 
 
 def _why(data: dict[str, Any]) -> str | None:
@@ -131,6 +154,7 @@ def build_dossier(
             "program_id": started.data.get("program_id"),
             "program_version": version,
             "started_at": started.data.get("timestamp"),
+            "started_on": _on(started.data),
             "started_by": _who(started.data),
             "events": len(trajectory_events),
         },
@@ -140,6 +164,7 @@ def build_dossier(
             "title": registered.data.get("title") if registered else None,
             "version": version,
             "published_at": published.data.get("timestamp") if published else None,
+            "published_on": _on(published.data) if published else None,
             "published_by": _who(published.data) if published else None,
             "definition": definition,
             "rules_applied": {
@@ -157,6 +182,7 @@ def build_dossier(
                 "rationale": e.data.get("rationale"),
                 "by": _who(e.data),
                 "at": e.data.get("timestamp"),
+                "on": _on(e.data),
                 "position": e.position,
             }
             for e in trajectory_events
@@ -168,6 +194,7 @@ def build_dossier(
                 "why": _why(e.data),
                 "by": _who(e.data),
                 "at": e.data.get("timestamp"),
+                "on": _on(e.data),
                 "position": e.position,
             }
             for e in trajectory_events
@@ -181,6 +208,7 @@ def build_dossier(
                 "details": e.data.get("details"),
                 "by": _who(e.data),
                 "at": e.data.get("timestamp"),
+                "on": _on(e.data),
                 "position": e.position,
             }
             for e in trajectory_events
@@ -205,6 +233,8 @@ def _step(e: DossierEvent, judged: dict[int, bool]) -> dict[str, Any]:
         "version": e.version,
         "event": e.kind,
         "at": e.data.get("timestamp"),
+        "on": _on(e.data),
+        "recorded_later": _on(e.data) != _recorded_on(e.data),
         "who": _who(e.data),
         "why": None if sealed else _why(e.data),
         "leaf_hash": e.leaf_hash,
@@ -235,13 +265,14 @@ def _outcomes(
             e.data.get("evidence_id"): e for e in events if e.kind == names.EVIDENCE_WITHDRAWN
         }
         for e in events:
-            d, who, at = e.data, _who(e.data), e.data.get("timestamp")
+            d, who, at, on = e.data, _who(e.data), e.data.get("timestamp"), _on(e.data)
             if e.kind == names.BASELINE_MEASURED and d.get("outcome") == code:
                 entry["baseline"] = {
                     "level": d.get("level"),
                     "rationale": d.get("rationale"),
                     "by": who,
                     "at": at,
+                    "on": on,
                     "position": e.position,
                 }
             elif e.kind == names.EVIDENCE_SUBMITTED and code in d.get("outcomes", []):
@@ -258,12 +289,14 @@ def _outcomes(
                         "declaration": d.get("declaration"),
                         "by": who,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                         "withdrawn": None
                         if gone is None
                         else {
                             "reason": gone.data.get("reason"),
                             "at": gone.data.get("timestamp"),
+                            "on": _on(gone.data),
                             "position": gone.position,
                         },
                     }
@@ -279,6 +312,7 @@ def _outcomes(
                         "evidence_id": d.get("evidence_id"),
                         "recorded_by": who,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                     }
                 )
@@ -290,6 +324,7 @@ def _outcomes(
                         "level": d["levels"][code],
                         "by": who,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                     }
                 )
@@ -303,6 +338,7 @@ def _outcomes(
                         "level": d.get("levels", {}).get(code) if visible else None,
                         "rationale": d.get("level_rationales", {}).get(code) if visible else None,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                     }
                 )
@@ -314,6 +350,7 @@ def _outcomes(
                         "rationale": d.get("rationale"),
                         "by": who,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                     }
                 )
@@ -325,6 +362,7 @@ def _outcomes(
                         "below_pass_level": code in d.get("below_pass_level", []),
                         "by": who,
                         "at": at,
+                        "on": on,
                         "position": e.position,
                     }
                 )
@@ -347,6 +385,7 @@ def _attempts(
                 "early": d.get("early"),
                 "requested_by": who,
                 "requested_at": at,
+                "requested_on": _on(d),
                 "position": e.position,
                 "portfolio": d.get("portfolio", []),
                 "reading_guide": {
@@ -366,7 +405,7 @@ def _attempts(
         attempt = attempts.get(number)
         if attempt is None:
             continue
-        base = {"by": who, "at": at, "position": e.position}
+        base = {"by": who, "at": at, "on": _on(d), "position": e.position}
         if e.kind == names.ASSESSORS_ASSIGNED:
             attempt["assessors"] = {"assessor_ids": d.get("assessor_ids", []), **base}
         elif e.kind == names.JUDGMENT_SUBMITTED:

@@ -3,13 +3,20 @@
 Deterministic: the same dossier and checkpoint always give the same bytes (no clock, no
 randomness, stable ordering), so that an offline verifier can regenerate the page from the
 bundle's events and compare it byte for byte. Pure: no database, no domain.
+
+Times are shown in Europe/Amsterdam. Each step shows the day its happening took place and, where
+that differs, when it was recorded: a medium-stake held on 12 March and entered a week later
+reads "12-03-2026 (vastgelegd 19-03-2026 09:14:02)".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from projections.audit import names
 
@@ -76,12 +83,42 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def _local(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+    return moment.astimezone(ZONE) if moment.tzinfo is not None else None
+
+
 def when(value: Any) -> str:
-    """'2026-11-23T10:49:04.007323+00:00' → '23-11-2026 10:49:04 UTC'."""
+    """'2026-11-23T10:49:04.007323+00:00' → '23-11-2026 11:49:04' (Europe/Amsterdam)."""
+    local = _local(value)
+    if local is None:
+        return _e(value)
+    return local.strftime("%d-%m-%Y %H:%M:%S")
+
+
+def day(value: Any) -> str:
+    """'2026-03-12' → '12-03-2026'."""
     text = str(value or "")
-    if len(text) < 19 or text[4] != "-":
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
         return _e(text)
-    return f"{text[8:10]}-{text[5:7]}-{text[0:4]} {text[11:19]} UTC"
+    return f"{text[8:10]}-{text[5:7]}-{text[0:4]}"
+
+
+def moment(entry: dict[str, Any]) -> str:
+    """The day it took place and, when it was recorded on another day, when that was."""
+    on, at = entry.get("on"), entry.get("at")
+    local = _local(at)
+    if on is None:
+        return when(at)
+    if local is None or local.date().isoformat() == on:
+        return day(on)
+    return f"{day(on)} (vastgelegd {when(at)})"
 
 
 def who(actor: dict[str, Any] | None) -> str:
@@ -198,6 +235,19 @@ TRAJECTORY_TEXTS: dict[str, Text] = {
 }
 
 
+# The tally the domain records as the rationale of a committee's decision, said in Dutch.
+TALLY = re.compile(r"(\d+) ratify, (\d+) refer back \(quorum (\d+)\)")
+
+
+def tally(text: Any) -> Any:
+    """'2 ratify, 0 refer back (quorum 2)' → '2 keer bekrachtigen, 0 keer terugverwijzen …'."""
+    if not isinstance(text, str):
+        return text
+    return TALLY.sub(
+        lambda m: f"{m[1]} keer bekrachtigen, {m[2]} keer terugverwijzen (quorum {m[3]})", text
+    )
+
+
 def summary(step: dict[str, Any]) -> str:
     """What happened, in Dutch, from the step's plain event data."""
     texts = PROGRAM_TEXTS if step["aggregate"] == "Program" else TRAJECTORY_TEXTS
@@ -208,13 +258,17 @@ def summary(step: dict[str, Any]) -> str:
 def _timeline(dossier: dict[str, Any]) -> list[str]:
     rows = [
         "<h2>Tijdlijn</h2>",
-        "<table><thead><tr><th>Positie</th><th>Datum en tijd</th><th>Wie</th><th>Wat</th>"
-        "<th>Waarom</th></tr></thead><tbody>",
+        "<p>Gebeurd op: de dag waarop het plaatsvond (een gesprek of vergadering kan later zijn "
+        "vastgelegd). Vastgelegd: het moment waarop het in het dossier is opgenomen. Tijden in "
+        "Europe/Amsterdam.</p>",
+        "<table><thead><tr><th>Positie</th><th>Gebeurd op</th><th>Vastgelegd</th><th>Wie</th>"
+        "<th>Wat</th><th>Waarom</th></tr></thead><tbody>",
     ]
     for step in dossier["steps"]:
         rows.append(
-            f"<tr><td>{step['position']}</td><td>{when(step['at'])}</td><td>{who(step['who'])}</td>"
-            f"<td>{_e(summary(step))}</td><td>{_e(step['why'])}</td></tr>"
+            f"<tr><td>{step['position']}</td><td>{day(step.get('on'))}</td>"
+            f"<td>{when(step['at'])}</td><td>{who(step['who'])}</td>"
+            f"<td>{_e(summary(step))}</td><td>{_e(tally(step['why']))}</td></tr>"
         )
     rows.append("</tbody></table>")
     return rows
@@ -291,7 +345,10 @@ def _rules(dossier: dict[str, Any]) -> list[str]:
     items = [
         ("Programma", f"{program.get('code') or ''} {program.get('title') or ''}".strip()),
         ("Programmaversie", program.get("version")),
-        ("Gepubliceerd", f"{when(program.get('published_at'))}"),
+        (
+            "Gepubliceerd",
+            moment({"on": program.get("published_on"), "at": program.get("published_at")}),
+        ),
         ("Niveaus (laag → hoog)", " → ".join(rubric.get("levels", []))),
         ("Cesuur", rubric.get("pass_level")),
         ("Niveau voor de vervroegde route", rubric.get("early_level")),
@@ -332,7 +389,7 @@ def _per_outcome(dossier: dict[str, Any]) -> list[str]:
             out.append(
                 f"<tr><td>{_e(ev['evidence_id'])}: {_e(ev['title'])}{_e(declared)}<br>"
                 f'<span class="muted">{_e(ev["uri"])}</span></td>'
-                f"<td>{_e(KINDS.get(str(ev['kind']), ev['kind']))}</td><td>{when(ev['at'])}</td>"
+                f"<td>{_e(KINDS.get(str(ev['kind']), ev['kind']))}</td><td>{moment(ev)}</td>"
                 f'<td class="hash">{_e(ev["sha256"])}</td><td>{_e(status)}</td></tr>'
             )
         out.append("</tbody></table>")
@@ -345,7 +402,7 @@ def _per_outcome(dossier: dict[str, Any]) -> list[str]:
                 out.append(
                     f"<tr><td>{_e(fb['giver_id'])}</td>"
                     f"<td>{_e(SOURCES.get(str(fb['source']), fb['source']))}</td>"
-                    f"<td>{when(fb['at'])}</td><td>{_e(fb['text'])}</td></tr>"
+                    f"<td>{moment(fb)}</td><td>{_e(fb['text'])}</td></tr>"
                 )
             out.append("</tbody></table>")
     return out
@@ -357,7 +414,7 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
         gl = dossier["green_light"][-1]
         text = "gegeven" if gl["given"] else f"onthouden (advies: {gl['advice']})"
         out.append(
-            f"<p>Groen licht: {_e(text)} door {who(gl['by'])} op {when(gl['at'])}; "
+            f"<p>Groen licht: {_e(text)} door {who(gl['by'])} op {moment(gl)}; "
             f"toelichting: {_e(gl['rationale'])}</p>"
         )
     for a in dossier["attempts"]:
@@ -366,7 +423,8 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
             f"{' (vervroegde route)' if a['early'] else ''}</h3><ul>"
         )
         out.append(
-            f"<li>Aangevraagd op {when(a['requested_at'])} met {len(a['portfolio'])} "
+            f"<li>Aangevraagd op {moment({'on': a['requested_on'], 'at': a['requested_at']})} "
+            f"met {len(a['portfolio'])} "
             "leerbewijzen; leeswijzer "
             f'<span class="hash">{_e(a["reading_guide"]["sha256"])}</span></li>'
         )
@@ -374,41 +432,40 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
             out.append(f"<li>Beoordelaars: {_e(_list(a['assessors']['assessor_ids']))}</li>")
         for j in a["judgments"]:
             if j["sealed"]:
-                out.append(
-                    f"<li>Oordeel van {_e(j['assessor_id'])} ({when(j['at'])}): verzegeld</li>"
-                )
+                out.append(f"<li>Oordeel van {_e(j['assessor_id'])} ({moment(j)}): verzegeld</li>")
             else:
                 out.append(
-                    f"<li>Oordeel van {_e(j['assessor_id'])} ({when(j['at'])}): "
+                    f"<li>Oordeel van {_e(j['assessor_id'])} ({moment(j)}): "
                     f"{_e(VERDICTS.get(str(j['verdict']), j['verdict']))} — "
                     f"{_e(j['rationale'])}</li>"
                 )
         for i in a["interviews"]:
-            out.append(f"<li>CGI door {who(i['by'])} op {when(i['at'])}: {_e(i['notes'])}</li>")
+            out.append(f"<li>CGI door {who(i['by'])} op {moment(i)}: {_e(i['notes'])}</li>")
         for f in a["final_levels"]:
             out.append(
-                f"<li>Eindniveaus vastgesteld door {who(f['by'])} op {when(f['at'])}: "
+                f"<li>Eindniveaus vastgesteld door {who(f['by'])} op {moment(f)}: "
                 f"{_e(f['rationale'])}</li>"
             )
         for c in a["conclusions"]:
             result = "geslaagd" if c["passed"] else "niet geslaagd"
             out.append(
-                f"<li>Conclusie ({when(c['at'])}, programmaversie {_e(c['program_version'])}): "
+                f"<li>Conclusie ({moment(c)}, programmaversie {_e(c['program_version'])}): "
                 f"<strong>{result}</strong>; {_e(c['rationale'])}</li>"
             )
         for v in a["votes"]:
             out.append(
-                f"<li>Stem van {who(v['by'])} (ronde {_e(v['round'])}, {when(v['at'])}): "
+                f"<li>Stem van {who(v['by'])} (ronde {_e(v['round'])}, {moment(v)}): "
                 f"{_e(VOTES.get(str(v['vote']), v['vote']))} — {_e(v['rationale'])}</li>"
             )
         for d in a["decisions"]:
             label = "bekrachtigd" if d["decision"] == "ratified" else "terugverwezen"
             out.append(
-                f"<li><strong>Besluit {label}</strong> op {when(d['at'])}: "
-                f"{_e(d['rationale'])}</li>"
+                f"<li><strong>Besluit {label}</strong> op {moment(d)}: "
+                f"{_e(tally(d['rationale']))}</li>"
             )
         if a.get("development_plan"):
-            out.append(f"<li>Ontwikkelplan: {_e(a['development_plan']['plan'])}</li>")
+            plan = a["development_plan"]
+            out.append(f"<li>Ontwikkelplan ({moment(plan)}): {_e(plan['plan'])}</li>")
         out.append("</ul></div>")
     return out
 
@@ -490,7 +547,7 @@ def render_html(dossier: dict[str, Any], checkpoint: dict[str, Any] | None) -> b
         f"<dt>Coach</dt><dd>{_e(t['coach_id'])}</dd>",
         f"<dt>Studieloopbaanbegeleider</dt><dd>{_e(t['mentor_id'])}</dd>",
         f'<dt>Traject</dt><dd class="hash">{_e(t["id"])}</dd>',
-        f"<dt>Gestart</dt><dd>{when(t['started_at'])}</dd>",
+        f"<dt>Gestart</dt><dd>{moment({'on': t.get('started_on'), 'at': t['started_at']})}</dd>",
         f"<dt>Dossier over</dt><dd>{scope}</dd>",
         f"<dt>Besluit</dt><dd><strong>{_e(outcome)}</strong></dd>",
         "</dl>",

@@ -7,6 +7,12 @@ assessors and coach at the conclusion, the votes at the committee's decision.
 
 The quorum item is false while the committee has not decided; it becomes an exception only when
 a decision was recorded without a quorum. Every other false item is an exception at once.
+
+Two kinds of item: those the domain's rules guarantee (`GUARANTEED`: the domain refuses every
+command that would make them false, so an exception there means the log holds what the rules
+forbid, and is cause for alarm), and quality indicators the rules allow to be false (`FOLLOW_UP`:
+too little variety or too few feedback givers, a referral back, a withdrawn portfolio item, a
+correction of the attempt): those are the exceptions a quality officer follows up.
 """
 
 from __future__ import annotations
@@ -39,7 +45,25 @@ ITEMS: dict[str, str] = {
     "explains it (R9)",
     "no_compensation": "passed if and only if every concluded level reaches the pass level (R13)",
     "quorum": "the committee decided with a quorum of votes and a majority (R14)",
+    "no_referral": "the committee decided without referring the assessment back to the "
+    "assessors (R14)",
+    "portfolio_intact": "no evidence item of the portfolio was withdrawn after the request (R2)",
+    "uncorrected": "no event of the attempt (from its request to the next attempt's) was "
+    "corrected, by its author or by the committee on appeal (R2, R16)",
 }
+# Items the domain's rules make true for every attempt (see the module's documentation).
+GUARANTEED = frozenset(
+    {
+        "min_assessors",
+        "independence",
+        "min_evidence",
+        "green_light_before_request",
+        "ai_use_explained",
+        "no_compensation",
+        "quorum",
+    }
+)
+FOLLOW_UP = tuple(item for item in ITEMS if item not in GUARANTEED)
 
 CHECKS = Table(
     "borging_checks",
@@ -53,10 +77,13 @@ CHECKS = Table(
         Column("student_id", "text"),
         Column("round", "int", doc="assessment round (a referral back starts a new one)"),
         Column("requested_at", "time"),
+        Column("requested_on", "date"),
         Column("concluded_at", "time"),
+        Column("concluded_on", "date"),
         Column("passed", "bool", doc="the concluded result"),
         Column("decision", "text", doc="pending, ratified or referred_back"),
         Column("decided_at", "time"),
+        Column("decided_on", "date"),
         *(Column(item, "bool", doc=text) for item, text in ITEMS.items()),
         Column("all_ok", "bool", doc="every item is true"),
         Column("exceptions", "int", doc="number of rows in borging_exceptions"),
@@ -80,6 +107,7 @@ EXCEPTIONS = Table(
         Column("cohort", "text"),
         Column("student_id", "text"),
         Column("concluded_at", "time"),
+        Column("concluded_on", "date"),
         Column("decision", "text"),
     ),
     key=("trajectory_id", "attempt", "item"),
@@ -190,6 +218,33 @@ def checklist(
             f"{committee['outcome']} with {ratify} ratify and {refer} refer-back votes "
             f"(quorum {quorum})",
         )
+
+    referrals = attempt.referrals
+    found["no_referral"] = (
+        not referrals,
+        {"referrals": [dict(r) for r in referrals]},
+        "; ".join(
+            f"referred back in round {r['round']} on {r['on']} ({r['ratify']} ratify, "
+            f"{r['refer_back']} refer back)"
+            for r in referrals
+        ),
+    )
+    withdrawn = attempt.withdrawn_after
+    found["portfolio_intact"] = (
+        not withdrawn,
+        {"withdrawn": list(withdrawn)},
+        "withdrawn after the request: " + ", ".join(withdrawn),
+    )
+    corrected = state.corrections_of(attempt)
+    found["uncorrected"] = (
+        not corrected,
+        {
+            "corrections": [
+                {"corrects_version": v, "by": by, "role": role} for v, by, role in corrected
+            ]
+        },
+        "; ".join(f"version {v} corrected by {by} ({role})" for v, by, role in corrected),
+    )
     return found
 
 
@@ -224,6 +279,7 @@ class Borging(ReadModel):
                         state.cohort,
                         state.student_id,
                         conclusion["at"],
+                        conclusion["on"],
                         decision,
                     )
                 )
@@ -237,10 +293,13 @@ class Borging(ReadModel):
                     state.student_id,
                     conclusion["round"],
                     attempt.requested_at,
+                    attempt.requested_on,
                     conclusion["at"],
+                    conclusion["on"],
                     conclusion["passed"],
                     decision,
                     committee["at"] if committee else None,
+                    committee["on"] if committee else None,
                     *(bool(items[item][0]) for item in ITEMS),
                     all(ok for ok, _e, _d in items.values()),
                     len(failed),

@@ -4,8 +4,9 @@ Per program version and cohort: students by phase and traffic light (a summed ta
 per student with what the dashboard filters on (at risk, ready for the high-stake, upcoming
 medium-stake), and the assessor assignments that make up the assessors' workload.
 
-"No activity for N days" depends on the day it is asked, so the rows keep the time of the
-latest event and the query compares it with N (the tables stay a pure function of the log).
+"No activity for N days" depends on the day it is asked, so the rows keep the latest day
+something took place (the day an event says, for a meeting recorded later, or else the day it
+was recorded) and the query compares it with N (the tables stay a pure function of the log).
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ MEMBERS = Table(
         Column("phase", "text"),
         Column("light", "text", doc="latest traffic light, or 'none' before the first check"),
         Column("last_activity_at", "time", doc="time of the trajectory's latest event"),
+        Column(
+            "last_occurred_on",
+            "date",
+            doc='the latest day something took place on the trajectory; "no activity for N '
+            'days" counts from it',
+        ),
         Column("next_step", "text"),
         Column(
             "ready_for_high_stake",
@@ -91,6 +98,7 @@ ASSIGNMENTS = Table(
             doc="to_judge (no judgment yet), judged (attempt still open) or decided",
         ),
         Column("assigned_at", "time"),
+        Column("assigned_on", "date"),
     ),
     key=("trajectory_id", "attempt", "assessor_id"),
     indexes=(("assessor_id", "status"), ("program_id", "program_version", "cohort", "student_id")),
@@ -154,6 +162,7 @@ class Cohorts(ReadModel):
             phase,
             state.latest_light or NO_LIGHT,
             state.last_activity,
+            state.last_occurred_on,
             step.step,
             step.step in READY_STEPS and not step.missing,
             upcoming,
@@ -179,6 +188,7 @@ class Cohorts(ReadModel):
                         state.student_id,
                         status,
                         a.assigned_at,
+                        a.assigned_on,
                     )
                 )
         return {MEMBERS.name: [member], ASSIGNMENTS.name: assignments}

@@ -39,6 +39,7 @@ TRAJECTORIES = Table(
         Column("green_light", "text", doc="given, withheld or null"),
         Column("green_light_note", "text", doc="the rationale, or the advice when withheld"),
         Column("green_light_at", "time"),
+        Column("green_light_on", "date"),
         Column("early_route", "text", doc="requested, granted, refused or null (R8)"),
         Column("medium_stakes_held", "int"),
         Column("attempts", "int", doc="high-stake attempts requested"),
@@ -51,7 +52,9 @@ TRAJECTORIES = Table(
         Column("closed", "bool"),
         Column("version", "int", doc="the trajectory's version these rows reflect"),
         Column("started_at", "time"),
+        Column("started_on", "date"),
         Column("last_activity_at", "time", doc="time of the trajectory's latest event"),
+        Column("last_occurred_on", "date"),
     ),
     key=("trajectory_id",),
     indexes=(
@@ -95,6 +98,7 @@ LIGHTS = Table(
         Column("light", "text", doc="green, orange or red"),
         Column("checked_by", "text"),
         Column("checked_at", "time"),
+        Column("checked_on", "date"),
     ),
     key=("trajectory_id", "seq"),
     doc="the traffic-light history: one row per progress check",
@@ -168,6 +172,7 @@ class Progress(ReadModel):
             state.green_light,
             state.green_light_note,
             state.green_light_at,
+            state.green_light_on,
             state.early_route,
             state.medium_stakes,
             len(state.attempts),
@@ -180,7 +185,9 @@ class Progress(ReadModel):
             state.closed,
             state.version,
             state.started_at,
+            state.started_on,
             state.last_activity,
+            state.last_occurred_on,
         )
         levels = latest_levels(state)
         evidence = facts.evidence_per_outcome
@@ -204,7 +211,8 @@ class Progress(ReadModel):
                 )
             )
         lights: list[Row] = [
-            (tid, seq, light, by, at) for seq, (light, by, at) in enumerate(state.lights, start=1)
+            (tid, seq, light, by, at, on)
+            for seq, (light, by, at, on) in enumerate(state.lights, start=1)
         ]
         assessors: list[Row] = [
             (tid, a) for a in sorted({a for attempt in state.attempts for a in attempt.assessors})

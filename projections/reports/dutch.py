@@ -31,6 +31,11 @@ BORGING_ITEMS: dict[str, str] = {
     "no_compensation": "geslaagd dan en slechts dan als elke leeropbrengst het vereiste niveau "
     "haalt (R13)",
     "quorum": "de examencommissie besloot met een quorum en een meerderheid (R14)",
+    "no_referral": "de examencommissie besloot zonder de beoordeling terug te verwijzen naar de "
+    "beoordelaars (R14)",
+    "portfolio_intact": "na de aanvraag is geen leerbewijs uit het portfolio teruggetrokken (R2)",
+    "uncorrected": "geen gebeurtenis van de poging is gecorrigeerd, door de auteur of door de "
+    "examencommissie in beroep (R2, R16)",
 }
 BORGING_SHORT: dict[str, str] = {
     "min_assessors": "aantal beoordelaars",
@@ -42,6 +47,9 @@ BORGING_SHORT: dict[str, str] = {
     "ai_use_explained": "gebruik van AI verklaard",
     "no_compensation": "geen compensatie",
     "quorum": "quorum examencommissie",
+    "no_referral": "geen terugverwijzing",
+    "portfolio_intact": "portfolio ongewijzigd",
+    "uncorrected": "niets gecorrigeerd",
 }
 DECISIONS = {
     "ratified": "bekrachtigd",
