@@ -1,0 +1,128 @@
+"""How the pages say things: dates the Dutch way in Europe/Amsterdam (Babel), and the Dutch
+words for the domain's values. The words of the dossier (`projections.audit.render`) are used
+wherever the same value appears, so a page and a dossier never name a thing differently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+
+from projections.audit import render
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+LOCALE = "nl_NL"
+
+ROLES = {**render.ROLES, "external": "externe feedbackgever"}
+ROLE_AS = {
+    "student": "als student",
+    "coach": "als coach",
+    "mentor": "als studieloopbaanbegeleider",
+    "assessor": "als beoordelaar",
+    "committee": "als lid van de examencommissie",
+    "quality": "als kwaliteitszorg",
+    "inspector": "als inspecteur",
+    "admin": "als beheerder",
+    "external": "als externe feedbackgever",
+}
+PHASES = {
+    "orientation": "start en oriëntatie",
+    "low_stakes": "low-stakes",
+    "medium_stakes": "medium-stakes",
+    "high_stake": "high-stake",
+    "resit": "herkansing",
+    "closed": "afgesloten",
+}
+STEPS = {
+    "closed": "afgesloten",
+    "development_plan": "ontwikkelplan vastleggen",
+    "medium_stake_1": "eerste medium-stake",
+    "medium_stake_2": "tweede medium-stake",
+    "early_route_decision": "besluit over de vervroegde route",
+    "green_light": "groen licht",
+    "high_stake_request": "high-stake aanvragen",
+    "high_stake_resit": "herkansing aanvragen",
+    "assign_assessors": "beoordelaars toewijzen",
+    "judgments": "oordelen van de beoordelaars",
+    "criterion_interview": "criteriumgericht interview",
+    "final_levels": "eindniveaus vaststellen",
+    "conclusion": "conclusie",
+    "committee_decision": "besluit van de examencommissie",
+}
+LIGHTS = render.LIGHTS
+VERDICTS = render.VERDICTS
+VOTES = render.VOTES
+SOURCES = render.SOURCES
+KINDS = render.KINDS
+DECISIONS = {
+    "ratified": "bekrachtigd",
+    "referred_back": "terugverwezen",
+    "pending": "in afwachting",
+}
+ITEMS = {
+    "min_assessors": "voldoende beoordelaars (R10)",
+    "independence": "onafhankelijke beoordelaar (R10)",
+    "min_evidence": "genoeg leerbewijs per leeropbrengst (R9)",
+    "evidence_variety": "verschillende soorten leerbewijs",
+    "feedback_givers": "feedback van ten minste twee personen",
+    "green_light_before_request": "groen licht vóór de aanvraag (R7, R8, R9)",
+    "ai_use_explained": "gebruik van AI uitgelegd in de leeswijzer (R9)",
+    "no_compensation": "geen compensatie (R13)",
+    "quorum": "quorum van de examencommissie (R14)",
+}
+
+
+def moment(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        found = value
+    else:
+        try:
+            found = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def when(value: Any) -> str:
+    """'1 december 2026, 14:05', in Amsterdam time."""
+    found = moment(value)
+    if found is None:
+        return "–"
+    return format_datetime(found, "d MMMM y, HH:mm", tzinfo=AMSTERDAM, locale=LOCALE)
+
+
+def day(value: Any) -> str:
+    found = moment(value)
+    if found is None:
+        return "–"
+    return format_date(found.astimezone(AMSTERDAM).date(), "d MMMM y", locale=LOCALE)
+
+
+def step(value: str | None) -> str:
+    if not value:
+        return "–"
+    base, _, rest = value.partition(" ")
+    label = STEPS.get(base, base.replace("_", " "))
+    return f"{label} {rest}".strip()
+
+
+def word(table: dict[str, str], value: Any) -> str:
+    if value is None:
+        return "–"
+    return table.get(str(value), str(value))
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{round(value * 100)}%"
