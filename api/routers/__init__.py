@@ -16,6 +16,7 @@ from api.routers import (
     read_models,
     trajectories,
 )
+from api.web import routes as web
 
 ROUTERS: tuple[APIRouter, ...] = (
     commands.router,
@@ -27,4 +28,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     projections.router,
     audit.router,
     health.router,
+    # The Dutch web pages (api/web): their paths are Dutch and never shadow the API's.
+    web.router,
 )

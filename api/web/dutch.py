@@ -4,6 +4,7 @@ wherever the same value appears, so a page and a dossier never name a thing diff
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,3 +127,54 @@ def percent(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{round(value * 100)}%"
+
+
+# What `domain.rules.next_step` says is missing, in Dutch (tests/test_web_dutch.py walks every
+# message the rules can produce).
+MISSING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(f"^{pattern}$"), text)
+    for pattern, text in (
+        (r"no evidence yet for (?P<code>.+)", "nog geen leerbewijs voor {code}"),
+        (r"record a development plan before a resit", "leg eerst een ontwikkelplan vast"),
+        (r"the coach has not yet decided the request", "de coach besliste nog niet"),
+        (
+            r"a green light is given only after the second medium-stake",
+            "groen licht volgt pas na de tweede medium-stake",
+        ),
+        (
+            r"the coach advised to gather more evidence",
+            "de coach adviseerde meer leerbewijs te verzamelen",
+        ),
+        (r"the coach has not yet given the green light", "de coach gaf nog geen groen licht"),
+        (
+            r"(?P<code>\S+) has (?P<n>\d+) of (?P<m>\d+) evidence items",
+            "{code} heeft {n} van de {m} leerbewijzen",
+        ),
+        (r"(?P<n>\d+) assessors must be assigned", "er moeten {n} beoordelaars komen"),
+        (
+            r"(?P<n>\d+) assessor judgment\(s\) outstanding",
+            "nog {n} oordeel of oordelen van beoordelaars",
+        ),
+        (r"doubt or disagreement requires a CGI", "twijfel of verschil vraagt een CGI"),
+        (
+            r"the assessors must agree the final levels",
+            "de beoordelaars stellen eerst de eindniveaus vast",
+        ),
+        (
+            r"(?P<n>\d+) of (?P<m>\d+) committee votes cast",
+            "{n} van de {m} stemmen van de examencommissie uitgebracht",
+        ),
+    )
+)
+
+
+def missing(item: str) -> str:
+    """One item of what blocks the next step, in Dutch, after its rule."""
+    from api.refusals import rule_title
+
+    rule, _, message = item.partition(": ")
+    for pattern, text in MISSING:
+        found = pattern.match(message)
+        if found:
+            return f"{rule_title(rule) or rule}: {text.format(**found.groupdict())}"
+    return rule_title(rule) or rule

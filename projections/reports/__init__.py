@@ -1,0 +1,1 @@
+"""Printable reports made from the read side and the dossier."""
