@@ -123,8 +123,10 @@ def check(page: Page, name: str) -> None:
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
     assert not serious, f"{name}: " + json.dumps(
-        [{"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"][:3]]}
-         for v in serious],
+        [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"][:3]]}
+            for v in serious
+        ],
         indent=1,
         ensure_ascii=False,
     )
@@ -195,7 +197,9 @@ def test_committee_finds_votes_and_sees_the_decision_ratified(
     )
     assert answer.status_code == 422
     assert answer.json()["rule"] == "R1"
-    assert sentence == answer.json()["detail_nl"] == "De toelichting bij de stem mag niet leeg zijn."
+    assert (
+        sentence == answer.json()["detail_nl"] == "De toelichting bij de stem mag niet leeg zijn."
+    )
     assert events(api, tid) == before
     check(page, "stemmen-geweigerd")
 

@@ -64,10 +64,14 @@ def borging(
             program_id = uuid.UUID(program)
         except ValueError:
             raise Hidden() from None
-    period = {"since": _day(since), "until": _day(until, after=True)}
+    start, end = _day(since), _day(until, after=True)
     read = read_now(state, "borging")
-    checks = borging_checks(actor, read, program_id=program_id, limit=50, offset=offset, **period)
-    exceptions = borging_exceptions(actor, read, program_id=program_id, limit=100, **period)
+    checks = borging_checks(
+        actor, read, program_id=program_id, since=start, until=end, limit=50, offset=offset
+    )
+    exceptions = borging_exceptions(
+        actor, read, program_id=program_id, since=start, until=end, limit=100
+    )
     calibration: dict[str, Any] = {}
     if visit.may("calibration"):
         cal = read_now(state, "calibration")

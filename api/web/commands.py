@@ -136,7 +136,7 @@ def vote(request: Request, trajectory_id: str, number: int, posted: Form) -> Res
         lambda: c.CastVote(
             trajectory_id=tid,
             attempt=number,
-            vote=posted.get("vote"),  # type: ignore[arg-type]
+            vote=posted.get("vote"),
             rationale=posted.raw("rationale"),
         ),
     )
@@ -182,7 +182,7 @@ def judgment(request: Request, trajectory_id: str, number: int, posted: Form) ->
             attempt=number,
             levels=levels,
             level_rationales=rationales,
-            verdict=posted.get("verdict"),  # type: ignore[arg-type]
+            verdict=posted.get("verdict"),
             rationale=posted.raw("rationale"),
         ),
     )
@@ -221,7 +221,7 @@ def green_light(request: Request, trajectory_id: str, posted: Form) -> Response:
         posted,
         lambda: c.DecideGreenLight(
             trajectory_id=tid,
-            decision=posted.get("decision"),  # type: ignore[arg-type]
+            decision=posted.get("decision"),
             rationale=posted.raw("rationale"),
             advice=posted.raw("advice"),
         ),

@@ -38,7 +38,7 @@ def load(visit: Visit, trajectory_id: uuid.UUID, attempt: int | None) -> dict[st
     return built
 
 
-def checked(built: dict[str, Any], visit: Visit) -> tuple[dict[str, bool], bool | None]:
+def checked(built: dict[str, Any], visit: Visit) -> tuple[dict[int, bool], bool | None]:
     """Per step's log position: whether its leaf is in the signed checkpoint's tree (its leaf
     hash recomputed from the stored event, its proof checked against the root); and whether
     the checkpoint's signature holds (None: no checkpoint yet)."""
@@ -48,7 +48,7 @@ def checked(built: dict[str, Any], visit: Visit) -> tuple[dict[str, bool], bool 
     checkpoint = Checkpoint.from_json(checkpoint_json)
     key = runtime(visit.state).public_key
     signed = key is not None and checkpoint.verify(key)
-    proven = {}
+    proven: dict[int, bool] = {}
     for step in built["steps"]:
         proof = step.get("proof")
         if proof is None:

@@ -35,7 +35,8 @@ Text = Annotated[str | None, Query(max_length=200)]
 
 def read_now(state: AppState, name: str) -> Reading:
     """The read model as it stands (the API's `reading` without `min_position`)."""
-    return reading(name)(state, Response(), None)  # type: ignore[no-any-return]
+    found: Reading = reading(name)(state, Response(), None)
+    return found
 
 
 @router.get("/")

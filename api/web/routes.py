@@ -13,7 +13,7 @@ STATIC_FILES = {p.name: p for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 
 router = APIRouter(include_in_schema=False)
 for part in (signin, pages, dossier, commands, borging, logbook):
-    router.include_router(part.router)
+    router.include_router(part.router, include_in_schema=False)
 
 
 @router.get("/statisch/{name}")
