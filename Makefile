@@ -18,7 +18,7 @@ LOCK_DATE := 2026-12-01T00:00:00Z
 COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--exclude-newer $(LOCK_DATE) --custom-compile-command "make lock"
 
-.PHONY: run test lint typecheck pytest compose-check demo bench lock clean
+.PHONY: run test lint typecheck pytest compose-check browser demo bench lock clean
 
 $(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,8 +55,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest -q
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download is not used); installed here when missing and when we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || true; \
+	fi
+	@test -x /usr/bin/chromium || echo "chromium is not installed (apt-get install chromium): the browser tests will fail"
 
 # docker-compose.yml must parse; Debian's docker-compose (v1) does so without a Docker engine.
 compose-check:

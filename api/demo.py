@@ -116,5 +116,6 @@ def announce_demo(state: AppState) -> dict[Role, str]:
     elif personas:
         print("The authenticator is not the token store: sign in through it.", flush=True)
     print(f"API docs: http://{settings.host}:{settings.port}/docs", flush=True)
-    print(f"Web: http://{settings.host}:{settings.port}/ (sign in as a demo persona)", flush=True)
+    how = "sign in as a demo persona" if settings.web.demo_sign_in else "sign in with the school"
+    print(f"Web: http://{settings.host}:{settings.port}/ ({how})", flush=True)
     return {role: issued.token for role, issued in tokens.items()}

@@ -117,8 +117,7 @@ def test_a_token_for_another_audience_or_issuer_is_refused(
         answer = client.get("/programs", headers={"Authorization": f"Bearer {foreign}"})
         assert answer.status_code == 401
         assert (
-            client.get("/programs", headers={"Authorization": f"Bearer {token}"}).status_code
-            == 200
+            client.get("/programs", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         )
 
 

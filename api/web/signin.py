@@ -12,6 +12,7 @@ import hmac
 import time
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 from authlib.common.security import generate_token
@@ -165,7 +166,6 @@ def signin_callback(
         return _show(request, cleared, "not_found.html", 404, signed_in=False)
     if error or not code or not login or not hmac.compare_digest(login["state"], state or ""):
         return _show(request, cleared, "signin_failed.html", 400, reason="refused")
-    config = provider.config
     try:
         claims = _exchange(provider, request, code, login)
     except (ProviderError, JoseError, ValueError, httpx.HTTPError):
@@ -176,11 +176,10 @@ def signin_callback(
     fresh = signed_in_as(
         claims.person_id, claims.name, claims.roles, web.session_lifetime.total_seconds()
     )
-    back = login.get("back", "/werk")
-    target = back if fresh.role else f"/rol?terug={back}"
+    back = local_path(login.get("back"))
+    target = back if fresh.role else f"/rol?terug={quote(back, safe='')}"
     response = RedirectResponse(target, status_code=303)
     sessions(request).write(response, request, fresh)
-    del config
     return response
 
 
