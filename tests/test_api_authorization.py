@@ -123,6 +123,7 @@ class World:
             "attempt": "1",
             "number": "1",
             "tree_size": "1",
+            "person_id": "coach-1",
         }
         return op.path.format_map(values)
 

@@ -26,7 +26,7 @@ from domain.history import history
 from domain.program import ProgramDefinition
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
-from projections.audit import render
+from projections.audit import names, render
 
 router = APIRouter()
 
@@ -221,12 +221,11 @@ def sealed_attempts(view: dict[str, Any]) -> set[int]:
 def timeline(
     state: AppState, trajectory_id: uuid.UUID, actor: Actor, up_to: int, view: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """The trajectory's events up to version `up_to`, each said in Dutch (the dossier's
-    words), judgments sealed as the view seals them."""
+    """The trajectory's events up to version `up_to` (the version the reader was shown, so
+    never past their window), each said in Dutch (the dossier's words), judgments sealed as
+    the view seals them."""
     application = state.application
-    window = reads_of(state).read(trajectory_id, lambda t: application.read_access(actor, t))
-    limit = up_to if window.up_to_version is None else min(up_to, window.up_to_version)
-    events = list(application.trajectory_events(trajectory_id))[:limit]
+    events = list(application.trajectory_events(trajectory_id))[:up_to]
     sealed = sealed_attempts(view)
     rows = []
     for event, row in zip(events, history(events), strict=True):
@@ -235,7 +234,7 @@ def timeline(
             for k, v in vars(event).items()
             if k not in ("originator_id", "originator_version", "timestamp", "actor", "command")
         }
-        if row.event_type == "JudgmentSubmitted" and data.get("attempt") in sealed:
+        if row.event_type == names.JUDGMENT_SUBMITTED and data.get("attempt") in sealed:
             data["sealed"] = row.actor_id != actor.person_id
         text = render.TRAJECTORY_TEXTS.get(row.event_type)
         rows.append(
@@ -323,7 +322,12 @@ def trajectory_page(
     moment = local_moment(as_of) if as_of else None
     shown, body = rendered_view(state, tid, visit.actor, version, moment)
     view = orjson.loads(body)
-    latest = reads_of(state).read(tid, lambda t: t.version)
+    # The current version (for "as it stood"): only asked when looking into the past.
+    latest = (
+        shown
+        if version is None and moment is None
+        else reads_of(state).read(tid, lambda t: t.version)
+    )
     definition = definition_of(state, view["program_id"], view["program_version"])
     names = visit.names
     dossier_readers = visit.may("dossier")
