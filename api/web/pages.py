@@ -8,7 +8,9 @@ in their own modules, the forms in `api.web.commands`.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -218,15 +220,38 @@ def sealed_attempts(view: dict[str, Any]) -> set[int]:
     return {a["number"] for a in view["attempts"] if any(j["sealed"] for j in a["judgments"])}
 
 
+TIMELINES = 1000
+_TIMELINES_LOCK = threading.Lock()
+
+
 def timeline(
     state: AppState, trajectory_id: uuid.UUID, actor: Actor, up_to: int, view: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The timeline up to a version, kept: events never change, so the rows of a trajectory up
+    to version N for one reader (and what is sealed to them) are the same every time."""
+    sealed = sealed_attempts(view)
+    key = (trajectory_id, up_to, actor, frozenset(sealed))
+    cache: OrderedDict[Any, list[dict[str, Any]]] = state.extras.setdefault(
+        "web-timelines", OrderedDict()
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _timeline(state, trajectory_id, actor, up_to, sealed)
+        with _TIMELINES_LOCK:
+            cache[key] = found
+            while len(cache) > TIMELINES:
+                cache.popitem(last=False)
+    return found
+
+
+def _timeline(
+    state: AppState, trajectory_id: uuid.UUID, actor: Actor, up_to: int, sealed: set[int]
 ) -> list[dict[str, Any]]:
     """The trajectory's events up to version `up_to` (the version the reader was shown, so
     never past their window), each said in Dutch (the dossier's words), judgments sealed as
     the view seals them."""
     application = state.application
     events = list(application.trajectory_events(trajectory_id))[:up_to]
-    sealed = sealed_attempts(view)
     rows = []
     for event, row in zip(events, history(events), strict=True):
         data = {
