@@ -117,5 +117,5 @@ def test_the_dossier_and_the_pages_write_a_moment_alike() -> None:
         datetime(2026, 12, 1, 13, 5, tzinfo=UTC),  # winter: CET
         datetime(2026, 7, 1, 12, 5, 59, tzinfo=UTC),  # summer: CEST
     ):
-        assert render.when(moment.isoformat()) == nl.when(moment)
+        assert render.when(moment.isoformat()) == nl.when(moment) == nl.when_by_babel(moment)
     assert nl.when(datetime(2026, 12, 1, 13, 5, tzinfo=UTC)) == "1 december 2026, 14:05"
