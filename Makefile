@@ -20,7 +20,7 @@ COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint typecheck pytest compose-check contract test-tools pdf-libs demo bench lock clean
+.PHONY: run test lint typecheck pytest compose-check contract test-tools pdf-libs browser demo bench lock clean
 
 $(UV_STAMP): $(LOCKS)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,7 +70,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) test-tools
+pytest: $(STAMP) test-tools browser
 	$(BIN)/pytest -q
 
 # The contract checker (Spectral) from the npm registry, exactly as package-lock.json pins it.
@@ -93,6 +93,15 @@ test-tools:
 		apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1 || \
 		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(TEST_TOOLS) >/dev/null 2>&1) || true; \
 	fi
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download is not used); installed here when missing and when we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || true; \
+	fi
+	@test -x /usr/bin/chromium || echo "chromium is not installed (apt-get install chromium): the browser tests will fail"
 
 # docker-compose.yml must parse; Debian's docker-compose (v1) does so without a Docker engine.
 compose-check:

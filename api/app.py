@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.limits import BodyLimits
+from api.oidc import build_authenticator
 from api.problems import fix_problem_media_type, install_problem_handlers
 from api.reads import TrajectoryReads
 from api.routers import ROUTERS
@@ -22,7 +23,7 @@ from api.services import projections as projection_service
 from api.services import sealer as sealer_service
 from api.settings import Settings
 from api.state import AppState
-from api.tokens import Authenticator, load_authenticator
+from api.tokens import Authenticator
 from domain.application import build_application
 from domain.persistence.startup import startup_lock
 
@@ -101,7 +102,7 @@ def create_app(
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         with startup_lock(settings.store):
             application = build_application(settings.store)
-            auth = authenticator or load_authenticator(settings.authenticator, settings)
+            auth = authenticator or build_authenticator(settings)
             state = AppState(
                 settings=settings,
                 application=application,

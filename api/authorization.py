@@ -62,7 +62,11 @@ def operations(app: FastAPI) -> list[Operation]:
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
+        # The web pages (api/web) are not API operations: they read through the API's own
+        # route functions, under the same declarations.
         if not isinstance(route, APIRoute) or context.path is None:
+            continue
+        if not getattr(context, "include_in_schema", route.include_in_schema):
             continue
         for method in sorted(route.methods or ()):
             command = getattr(route.endpoint, "command", None)

@@ -46,6 +46,15 @@ def ensure_demo(state: AppState) -> dict[Role, str]:
     return {Role(role): str(person) for role, person in stored.items()}
 
 
+def demo_personas(state: AppState) -> dict[Role, str]:
+    """The persona (person id) of each role in the seeded demo; empty without a demo."""
+    try:
+        stored = json.loads(_personas_path(state).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {Role(role): str(person) for role, person in stored.items()}
+
+
 def _read_tokens(path: Path) -> dict[str, dict[str, str]]:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -89,7 +98,7 @@ def announce_demo(state: AppState) -> dict[Role, str]:
     """Seeds if needed, prints the URL of /docs and a token per persona; returns the tokens."""
     personas = ensure_demo(state)
     tokens: dict[Role, IssuedToken] = {}
-    store = state.authenticator
+    store = getattr(state.authenticator, "tokens", state.authenticator)
     if isinstance(store, TokenStore):
         tokens = demo_tokens(store, personas, state.settings.data_dir / TOKENS_FILE)
     settings = state.settings
@@ -108,4 +117,6 @@ def announce_demo(state: AppState) -> dict[Role, str]:
     elif personas:
         print("The authenticator is not the token store: sign in through it.", flush=True)
     print(f"API docs: http://{settings.host}:{settings.port}/docs", flush=True)
+    how = "sign in as a demo persona" if settings.web.demo_sign_in else "sign in with the school"
+    print(f"Web: http://{settings.host}:{settings.port}/ ({how})", flush=True)
     return {role: issued.token for role, issued in tokens.items()}

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from api.refusals import dutch
 from api.schemas.common import ProblemDetails
 from domain.errors import (
     AlreadyExists,
@@ -119,15 +120,33 @@ def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
     """The one place where a refusal by the domain becomes an HTTP status."""
     if isinstance(exc, NotPermitted):
         return problem_response(
-            403, "Not permitted", exc.message, instance, "not-permitted", rule=exc.rule
+            403,
+            "Not permitted",
+            exc.message,
+            instance,
+            "not-permitted",
+            rule=exc.rule,
+            detail_nl=dutch(exc.rule, exc.message),
         )
     if isinstance(exc, InvalidInput):
         return problem_response(
-            422, "Invalid input", exc.message, instance, "invalid-input", rule=exc.rule
+            422,
+            "Invalid input",
+            exc.message,
+            instance,
+            "invalid-input",
+            rule=exc.rule,
+            detail_nl=dutch(exc.rule, exc.message),
         )
     if isinstance(exc, RuleViolation):
         return problem_response(
-            409, "Rule violated", exc.message, instance, "rule-violation", rule=exc.rule
+            409,
+            "Rule violated",
+            exc.message,
+            instance,
+            "rule-violation",
+            rule=exc.rule,
+            detail_nl=dutch(exc.rule, exc.message),
         )
     if isinstance(exc, ReadNotPermitted):
         return problem_response(403, "Not permitted", str(exc), instance, "not-permitted")

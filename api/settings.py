@@ -19,6 +19,7 @@ from api.expiry import DEFAULT_TOKEN_LIFETIME, DURATION, parse_duration
 from domain.persistence.config import StoreConfig
 
 if TYPE_CHECKING:
+    from api.web.config import WebConfig
     from projections.audit.config import AuditConfig
     from projections.config import ProjectionConfig
 
@@ -99,6 +100,57 @@ class Settings(BaseSettings):
     )
     max_body_depth: int = Field(
         32, ge=1, description="Deepest nesting of arrays and objects in a JSON body (422 above)."
+    )
+
+    # ---- sign-in with the school's account (OpenID Connect) and the web pages
+    oidc_issuer: str | None = Field(
+        None,
+        description="Issuer URL of the OpenID Connect provider (SURFconext, Entree, Microsoft "
+        "Entra ID); its /.well-known/openid-configuration is read. Unset: no school sign-in, "
+        "and the API accepts only its own tokens.",
+    )
+    oidc_client_id: str | None = Field(None, description="This application's client id there.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="The client secret (confidential client; PKCE is used as well)."
+    )
+    oidc_scopes: str = Field(
+        "openid profile", description="Scopes asked for at sign-in, separated by spaces."
+    )
+    oidc_person_claim: str = Field(
+        "sub", description="The claim that holds the person id the events record."
+    )
+    oidc_name_claim: str = Field("name", description="The claim with the display name.")
+    oidc_roles_claim: str = Field(
+        "roles", description="The claim whose values say which roles a person may act in."
+    )
+    oidc_role_values: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per role (student, coach, mentor, assessor, committee, quality, inspector, "
+        "admin, external), the values of the roles claim that grant it, as JSON, e.g. "
+        '{"committee": ["examencommissie"]}. A role not listed is granted by its own name.',
+    )
+    oidc_audience: str | None = Field(
+        None,
+        description="The `aud` the API requires of the provider's access tokens (JWT); default "
+        "the client id.",
+    )
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="The redirect URI registered at the provider; default <this site>/aanmelden/"
+        "terug as the request reached it.",
+    )
+    web_session_minutes: int = Field(
+        480, ge=1, le=7 * 24 * 60, description="How long a web sign-in lasts, in minutes."
+    )
+    web_session_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs the session cookies; default a random key kept in "
+        "<data dir>/web-session.key (give every process of one site the same key).",
+    )
+    web_secure_cookies: bool = Field(
+        False,
+        description="Always mark cookies Secure; without it they are Secure when the request "
+        "came over https (behind a proxy: run uvicorn with --proxy-headers).",
     )
 
     # ---- the read models
@@ -202,6 +254,12 @@ class Settings(BaseSettings):
             if value.strip().isdigit():
                 return timedelta(seconds=int(value))
         return value
+
+    @property
+    def web(self) -> WebConfig:
+        from api.web.config import WebConfig
+
+        return WebConfig.build(self)
 
     @property
     def store(self) -> StoreConfig:

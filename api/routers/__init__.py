@@ -17,6 +17,7 @@ from api.routers import (
     reports,
     trajectories,
 )
+from api.web import routes as web
 
 ROUTERS: tuple[APIRouter, ...] = (
     commands.router,
@@ -29,4 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     projections.router,
     audit.router,
     health.router,
+    # The Dutch web pages (api/web): their paths are Dutch and never shadow the API's.
+    web.router,
 )

@@ -43,6 +43,9 @@ class Checkpoint(Answer):
     signature: str = Field(description="The log's signature, base64.")
     note: str = Field(description="The signed note itself: what a verifier checks.")
     cosignatures: int | None = Field(None, description="Witnesses' cosignatures kept with it.")
+    witnesses: list[str] | None = Field(
+        None, description="The names of the witnesses that cosigned it."
+    )
     public_key: str | None = Field(None, description="The signing key, when asked for.")
 
 

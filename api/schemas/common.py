@@ -57,6 +57,11 @@ class ProblemDetails(BaseModel):
     rule: str | None = Field(
         None, description="The domain rule (R1–R16) that refused the command.", examples=["R9"]
     )
+    detail_nl: str | None = Field(
+        None,
+        description="The refusal in Dutch, as the web pages show it (api/refusals.py).",
+        examples=["Over het groene licht wordt pas na de tweede medium-stake besloten."],
+    )
     current_version: int | None = Field(
         None, description="On 412: the aggregate's current version."
     )

@@ -113,6 +113,11 @@ class Checkpoint:
         """The vkey this checkpoint announces as the log's next key (a rotation), if any."""
         return None if self.legacy else self.body.extension(NEXT_KEY)
 
+    @property
+    def witness_names(self) -> list[str]:
+        """The names of the witnesses whose cosignatures it carries (each line `— name sig`)."""
+        return [line.split()[1] for line in self.cosignatures if len(line.split()) > 2]
+
     def with_cosignatures(self, lines: tuple[str, ...]) -> Checkpoint:
         return replace(self, cosignatures=lines)
 
@@ -147,6 +152,7 @@ class Checkpoint:
         }
         if not self.legacy:
             data["cosignatures"] = len(self.cosignatures)
+            data["witnesses"] = self.witness_names
         if public_key is not None:
             data["public_key"] = base64.b64encode(raw_public(public_key)).decode()
         return data

@@ -6,19 +6,21 @@ bundle's events and compare it byte for byte. Pure: no database, no domain.
 
 Times are shown in Europe/Amsterdam. Each step shows the day its happening took place and, where
 that differs, when it was recorded: a medium-stake held on 12 March and entered a week later
-reads "12-03-2026 (vastgelegd 19-03-2026 09:14:02)".
+reads "12 maart 2026 (vastgelegd 19 maart 2026, 09:14)".
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from projections.audit import names
+from projections.audit.bundle_format import canonical_json
 
 ROLES = {
     "student": "student",
@@ -46,6 +48,21 @@ KINDS = {
     "video": "video",
     "product": "product",
 }
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 NONE = '<span class="muted">–</span>'
 LIGHTS = {"green": "groen", "orange": "oranje", "red": "rood"}
 VERDICTS = {"pass": "geslaagd", "fail": "niet geslaagd", "doubt": "twijfel"}
@@ -70,6 +87,11 @@ td.hash, span.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
 .below { font-weight: bold; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
 dt { font-weight: bold; }
+@page {
+  size: A4;
+  margin: 18mm 15mm 20mm 15mm;
+  @bottom-right { content: "Pagina " counter(page) " van " counter(pages); font-size: 8pt; }
+}
 @media print {
   body { margin: 0; font-size: 9pt; }
   h2 { page-break-after: avoid; }
@@ -83,31 +105,40 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value))
 
 
-ZONE = ZoneInfo("Europe/Amsterdam")
-
-
 def _local(value: Any) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value or ""))
     except ValueError:
         return None
-    return moment.astimezone(ZONE) if moment.tzinfo is not None else None
+    return moment.astimezone(AMSTERDAM) if moment.tzinfo is not None else None
 
 
 def when(value: Any) -> str:
-    """'2026-11-23T10:49:04.007323+00:00' → '23-11-2026 11:49:04' (Europe/Amsterdam)."""
-    local = _local(value)
-    if local is None:
-        return _e(value)
-    return local.strftime("%d-%m-%Y %H:%M:%S")
+    """'2026-12-01T13:05:09+00:00' → '1 december 2026, 14:05' (Europe/Amsterdam).
+
+    Month names from a table, not a locale library: the bytes must not change with a library's
+    version, or an offline verifier would no longer regenerate the same page."""
+    text = str(value or "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return _e(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(AMSTERDAM)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
 
 
 def day(value: Any) -> str:
-    """'2026-03-12' → '12-03-2026'."""
+    """'2026-03-12' → '12 maart 2026' (a calendar day has no time zone)."""
     text = str(value or "")
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+    try:
+        found = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        found = None
+    if found is None:
         return _e(text)
-    return f"{text[8:10]}-{text[5:7]}-{text[0:4]}"
+    return f"{found.day} {MONTHS[found.month - 1]} {found.year}"
 
 
 def moment(entry: dict[str, Any]) -> str:
@@ -121,45 +152,71 @@ def moment(entry: dict[str, Any]) -> str:
     return f"{day(on)} (vastgelegd {when(at)})"
 
 
-def who(actor: dict[str, Any] | None) -> str:
+def who(actor: dict[str, Any] | None, person: Callable[[Any], str] | None = None) -> str:
     if not actor:
         return ""
     role = ROLES.get(str(actor.get("role")), str(actor.get("role")))
-    return f'{_e(actor.get("person_id"))} <span class="muted">({_e(role)})</span>'
+    name = (person or _id)(actor.get("person_id"))
+    return f'{_e(name)} <span class="muted">({_e(role)})</span>'
 
 
 def _list(values: Any) -> str:
     return ", ".join(str(v) for v in values or [])
 
 
-Text = Callable[[dict[str, Any]], str]
+Text = Callable[..., str]
+
+
+def _id(person: Any) -> str:
+    return "" if person is None else str(person)
+
+
+def _people(values: Any, person: Callable[[Any], str]) -> str:
+    return ", ".join(person(v) for v in values or [])
+
+
+def naming(names: Mapping[str, str] | None) -> Callable[[Any], str]:
+    """How a person is written: "Name (id)" when the name is known, else the id. The names come
+    from the person registry, never from the events (the log holds ids only)."""
+    if not names:
+        return _id
+
+    def person(value: Any) -> str:
+        ident = _id(value)
+        name = names.get(ident)
+        return f"{name} ({ident})" if name else ident
+
+    return person
+
 
 # What happened, in Dutch, per event, from the step's plain event data. Keyed by the names of
 # `names.py`; a test holds these tables equal to the aggregates' events.
 PROGRAM_TEXTS: dict[str, Text] = {
-    names.PROGRAM_REGISTERED: lambda d: (
+    names.PROGRAM_REGISTERED: lambda d, p=_id: (
         f"Leerprogramma {d.get('code')} geregistreerd: {d.get('title')}"
     ),
-    names.VERSION_PUBLISHED: lambda d: (
+    names.VERSION_PUBLISHED: lambda d, p=_id: (
         f"Versie {d.get('number')} van het leerprogramma gepubliceerd"
     ),
-    names.STAFF_REGISTERED: lambda d: (
-        f"{d.get('person_id')} geregistreerd als {STAFF.get(str(d.get('role')), d.get('role'))}"
+    names.STAFF_REGISTERED: lambda d, p=_id: (
+        f"{p(d.get('person_id'))} geregistreerd als {STAFF.get(str(d.get('role')), d.get('role'))}"
     ),
-    names.STAFF_DEREGISTERED: lambda d: (
-        f"{d.get('person_id')} afgemeld als {STAFF.get(str(d.get('role')), d.get('role'))}"
+    names.STAFF_DEREGISTERED: lambda d, p=_id: (
+        f"{p(d.get('person_id'))} afgemeld als {STAFF.get(str(d.get('role')), d.get('role'))}"
     ),
 }
 TRAJECTORY_TEXTS: dict[str, Text] = {
-    names.STARTED: lambda d: (
+    names.STARTED: lambda d, p=_id: (
         f"Traject gestart op programmaversie {d.get('program_version')}, "
-        f"cohort {d.get('cohort')}, coach {d.get('coach_id')}, "
-        f"studieloopbaanbegeleider {d.get('mentor_id')}"
+        f"cohort {d.get('cohort')}, coach {p(d.get('coach_id'))}, "
+        f"studieloopbaanbegeleider {p(d.get('mentor_id'))}"
     ),
-    names.COACH_REASSIGNED: lambda d: f"Coach gewijzigd: {d.get('coach_id')}",
-    names.MENTOR_REASSIGNED: lambda d: f"Studieloopbaanbegeleider gewijzigd: {d.get('mentor_id')}",
-    names.BASELINE_MEASURED: lambda d: f"0-meting {d.get('outcome')}: {d.get('level')}",
-    names.EVIDENCE_SUBMITTED: lambda d: (
+    names.COACH_REASSIGNED: lambda d, p=_id: f"Coach gewijzigd: {p(d.get('coach_id'))}",
+    names.MENTOR_REASSIGNED: lambda d, p=_id: (
+        f"Studieloopbaanbegeleider gewijzigd: {p(d.get('mentor_id'))}"
+    ),
+    names.BASELINE_MEASURED: lambda d, p=_id: f"0-meting {d.get('outcome')}: {d.get('level')}",
+    names.EVIDENCE_SUBMITTED: lambda d, p=_id: (
         f"Leerbewijs {d.get('evidence_id')} "
         f"({KINDS.get(str(d.get('kind')), d.get('kind'))}) ingediend voor "
         f"{_list(d.get('outcomes'))}: {d.get('title')}"
@@ -169,36 +226,38 @@ TRAJECTORY_TEXTS: dict[str, Text] = {
             else ""
         )
     ),
-    names.EVIDENCE_WITHDRAWN: lambda d: f"Leerbewijs {d.get('evidence_id')} ingetrokken",
-    names.FEEDBACK_REQUESTED: lambda d: (
-        f"Feedback gevraagd aan {d.get('requested_from')} "
+    names.EVIDENCE_WITHDRAWN: lambda d, p=_id: f"Leerbewijs {d.get('evidence_id')} ingetrokken",
+    names.FEEDBACK_REQUESTED: lambda d, p=_id: (
+        f"Feedback gevraagd aan {p(d.get('requested_from'))} "
         f"({SOURCES.get(str(d.get('source')), d.get('source'))}) op {_list(d.get('outcomes'))}"
     ),
-    names.FEEDBACK_GIVEN: lambda d: (
+    names.FEEDBACK_GIVEN: lambda d, p=_id: (
         f"Feedback ({SOURCES.get(str(d.get('source')), d.get('source'))}) "
-        f"van {d.get('giver_id')} op {_list(d.get('outcomes'))}: {d.get('text')}"
+        f"van {p(d.get('giver_id'))} op {_list(d.get('outcomes'))}: {d.get('text')}"
     ),
-    names.PROGRESS_CHECKED: lambda d: (
+    names.PROGRESS_CHECKED: lambda d, p=_id: (
         f"Tussenevaluatie: stoplicht {LIGHTS.get(str(d.get('light')), d.get('light'))}"
     ),
-    names.MEDIUM_STAKE_HELD: lambda d: (
+    names.MEDIUM_STAKE_HELD: lambda d, p=_id: (
         f"Medium-stake {d.get('number')} ({d.get('moment')}%): "
         + ", ".join(f"{k} {v}" for k, v in sorted((d.get("levels") or {}).items()))
     ),
-    names.GREEN_LIGHT_GIVEN: lambda d: "Groen licht gegeven voor de high-stake",
-    names.GREEN_LIGHT_WITHHELD: lambda d: f"Groen licht onthouden; advies: {d.get('advice')}",
-    names.EARLY_HIGH_STAKE_REQUESTED: lambda d: "Vervroegde high-stake aangevraagd",
-    names.EARLY_HIGH_STAKE_GRANTED: lambda d: "Vervroegde high-stake toegestaan",
-    names.EARLY_HIGH_STAKE_REFUSED: lambda d: "Vervroegde high-stake afgewezen",
-    names.HIGH_STAKE_REQUESTED: lambda d: (
+    names.GREEN_LIGHT_GIVEN: lambda d, p=_id: "Groen licht gegeven voor de high-stake",
+    names.GREEN_LIGHT_WITHHELD: lambda d, p=_id: (
+        f"Groen licht onthouden; advies: {d.get('advice')}"
+    ),
+    names.EARLY_HIGH_STAKE_REQUESTED: lambda d, p=_id: "Vervroegde high-stake aangevraagd",
+    names.EARLY_HIGH_STAKE_GRANTED: lambda d, p=_id: "Vervroegde high-stake toegestaan",
+    names.EARLY_HIGH_STAKE_REFUSED: lambda d, p=_id: "Vervroegde high-stake afgewezen",
+    names.HIGH_STAKE_REQUESTED: lambda d, p=_id: (
         f"High-stake poging {d.get('attempt')} aangevraagd met "
         f"{len(d.get('portfolio') or [])} leerbewijzen en leeswijzer"
         + (" (vervroegde route)" if d.get("early") else "")
     ),
-    names.ASSESSORS_ASSIGNED: lambda d: (
-        f"Beoordelaars voor poging {d.get('attempt')}: {_list(d.get('assessor_ids'))}"
+    names.ASSESSORS_ASSIGNED: lambda d, p=_id: (
+        f"Beoordelaars voor poging {d.get('attempt')}: {_people(d.get('assessor_ids'), p)}"
     ),
-    names.JUDGMENT_SUBMITTED: lambda d: (
+    names.JUDGMENT_SUBMITTED: lambda d, p=_id: (
         f"Oordeel over poging {d.get('attempt')} ingediend"
         + (
             " (verzegeld tot alle beoordelaars hebben geoordeeld)"
@@ -206,75 +265,104 @@ TRAJECTORY_TEXTS: dict[str, Text] = {
             else f": {VERDICTS.get(str(d.get('verdict')), d.get('verdict'))}"
         )
     ),
-    names.CRITERION_INTERVIEW_HELD: lambda d: (
+    names.CRITERION_INTERVIEW_HELD: lambda d, p=_id: (
         f"Criteriumgericht interview (CGI) gehouden voor poging {d.get('attempt')}"
     ),
-    names.FINAL_LEVELS_AGREED: lambda d: f"Eindniveaus vastgesteld voor poging {d.get('attempt')}",
-    names.ASSESSMENT_CONCLUDED: lambda d: (
+    names.FINAL_LEVELS_AGREED: lambda d, p=_id: (
+        f"Eindniveaus vastgesteld voor poging {d.get('attempt')}"
+    ),
+    names.ASSESSMENT_CONCLUDED: lambda d, p=_id: (
         f"Beoordeling van poging {d.get('attempt')} afgerond: "
         + ("geslaagd" if d.get("passed") else "niet geslaagd")
     ),
-    names.COMMITTEE_VOTE_CAST: lambda d: (
+    names.COMMITTEE_VOTE_CAST: lambda d, p=_id: (
         f"Stem over poging {d.get('attempt')}: {VOTES.get(str(d.get('vote')), d.get('vote'))}"
     ),
-    names.DECISION_RATIFIED: lambda d: (
+    names.DECISION_RATIFIED: lambda d, p=_id: (
         f"Besluit over poging {d.get('attempt')} bekrachtigd door "
         "de examencommissie: " + ("geslaagd" if d.get("passed") else "niet geslaagd")
     ),
-    names.DECISION_REFERRED_BACK: lambda d: (
+    names.DECISION_REFERRED_BACK: lambda d, p=_id: (
         f"Besluit over poging {d.get('attempt')} terugverwezen naar de beoordelaars"
     ),
-    names.DEVELOPMENT_PLAN_RECORDED: lambda d: (
+    names.DEVELOPMENT_PLAN_RECORDED: lambda d, p=_id: (
         f"Ontwikkelplan vastgelegd na poging {d.get('attempt')}"
     ),
-    names.CORRECTION_RECORDED: lambda d: f"Correctie op gebeurtenis {d.get('corrects_version')}",
-    names.EXHIBITION_PUBLISHED: lambda d: f"Expositie gepubliceerd: {d.get('title')}",
-    names.BORGING_FOLLOW_UP_RECORDED: lambda d: (
+    names.CORRECTION_RECORDED: lambda d, p=_id: (
+        f"Correctie op gebeurtenis {d.get('corrects_version')}"
+    ),
+    names.EXHIBITION_PUBLISHED: lambda d, p=_id: f"Expositie gepubliceerd: {d.get('title')}",
+    names.BORGING_FOLLOW_UP_RECORDED: lambda d, p=_id: (
         f"Opvolging borging bij poging {d.get('attempt')} vastgelegd: {d.get('action')}"
     ),
 }
 
 
-# The tally the domain records as the rationale of a committee's decision, said in Dutch.
-TALLY = re.compile(r"(\d+) ratify, (\d+) refer back \(quorum (\d+)\)")
-
-
-def tally(text: Any) -> Any:
-    """'2 ratify, 0 refer back (quorum 2)' → '2 keer bekrachtigen, 0 keer terugverwijzen …'."""
-    if not isinstance(text, str):
-        return text
-    return TALLY.sub(
-        lambda m: f"{m[1]} keer bekrachtigen, {m[2]} keer terugverwijzen (quorum {m[3]})", text
-    )
-
-
-def summary(step: dict[str, Any]) -> str:
+def summary(step: dict[str, Any], person: Callable[[Any], str] = _id) -> str:
     """What happened, in Dutch, from the step's plain event data."""
     texts = PROGRAM_TEXTS if step["aggregate"] == "Program" else TRAJECTORY_TEXTS
     text = texts.get(step["event"])
-    return text(step["data"]) if text else str(step["event"])
+    return text(step["data"], person) if text else str(step["event"])
 
 
-def _timeline(dossier: dict[str, Any]) -> list[str]:
+# The committee's tally as the domain records it in a decision's rationale.
+TALLY = re.compile(r"^(\d+) ratify, (\d+) refer back \(quorum (\d+)\)$")
+
+
+def reason(text: Any) -> str:
+    """A step's "why" as recorded, with the domain's own wording of a tally put in Dutch."""
+    if text is None:
+        return ""
+    found = TALLY.match(str(text))
+    if found is None:
+        return str(text)
+    ratify, refer, quorum = found.groups()
+    return (
+        f"{ratify} {'stem' if ratify == '1' else 'stemmen'} voor bekrachtigen, "
+        f"{refer} voor terugverwijzen (quorum {quorum})"
+    )
+
+
+def dossier_id(dossier: dict[str, Any]) -> str:
+    """Names this dossier exactly: the trajectory, the attempt it covers, and the first 12 hex
+    digits of the SHA-256 of its canonical JSON (dossier.json in a bundle)."""
+    digest = hashlib.sha256(canonical_json(dossier)).hexdigest()[:12]
+    attempt = dossier.get("attempt")
+    scope = f"-p{attempt}" if attempt else ""
+    return f"{dossier['trajectory']['id']}{scope}-{digest}"
+
+
+def _timeline(
+    dossier: dict[str, Any], person: Callable[[Any], str], proven: Mapping[int, bool] | None
+) -> list[str]:
+    # Steps are numbered 1, 2, 3 in order; the log position (which counts every event of the
+    # whole log) is shown beside it, for checking the proofs.
+    check = "<th>Bewezen</th>" if proven is not None else ""
     rows = [
         "<h2>Tijdlijn</h2>",
         "<p>Gebeurd op: de dag waarop het plaatsvond (een gesprek of vergadering kan later zijn "
         "vastgelegd). Vastgelegd: het moment waarop het in het dossier is opgenomen. Tijden in "
         "Europe/Amsterdam.</p>",
-        "<table><thead><tr><th>Positie</th><th>Gebeurd op</th><th>Vastgelegd</th><th>Wie</th>"
-        "<th>Wat</th><th>Waarom</th></tr></thead><tbody>",
+        "<table><thead><tr><th>Stap</th><th>Gebeurd op</th><th>Vastgelegd</th><th>Wie</th>"
+        f"<th>Wat</th><th>Waarom</th>{check}<th>Logpositie</th></tr></thead><tbody>",
     ]
-    for step in dossier["steps"]:
+    for number, step in enumerate(dossier["steps"], start=1):
+        status = ""
+        if proven is not None:
+            ok = proven.get(step["position"])
+            label = "ja" if ok else ("nog niet verzegeld" if ok is None else "NEE: klopt niet")
+            status = f"<td>{label}</td>"
         rows.append(
-            f"<tr><td>{step['position']}</td><td>{day(step.get('on'))}</td>"
-            f"<td>{when(step['at'])}</td><td>{who(step['who'])}</td>"
-            f"<td>{_e(summary(step))}</td><td>{_e(tally(step['why']))}</td></tr>"
+            f"<tr><td>{number}</td><td>{day(step.get('on'))}</td><td>{when(step['at'])}</td>"
+            f"<td>{who(step['who'], person)}</td><td>{_e(summary(step, person))}</td>"
+            f"<td>{_e(reason(step['why']))}</td>{status}"
+            f'<td class="muted">{step["position"]}</td></tr>'
         )
     rows.append("</tbody></table>")
     return rows
 
 
-def _levels_table(dossier: dict[str, Any]) -> list[str]:
+def _levels_table(dossier: dict[str, Any], person: Callable[[Any], str]) -> list[str]:
     """Levels per outcome (rows) per moment (columns): baseline, medium-stakes, each attempt."""
     outcomes = dossier["outcomes"]
     pass_level = dossier["program"]["rules_applied"].get("rubric", {}).get("pass_level")
@@ -286,7 +374,7 @@ def _levels_table(dossier: dict[str, Any]) -> list[str]:
         assessors = sorted(
             {j["assessor_id"] for o in outcomes for j in o["judgments"] if j["attempt"] == n}
         )
-        columns += [(f"Poging {n}: {a}", ("judge", n, a)) for a in assessors]
+        columns += [(f"Poging {n}: {person(a)}", ("judge", n, a)) for a in assessors]
         columns.append((f"Poging {n}: eindniveau", ("final", n)))
         columns.append((f"Poging {n}: conclusie", ("concluded", n)))
 
@@ -371,7 +459,7 @@ def _rules(dossier: dict[str, Any]) -> list[str]:
     return out
 
 
-def _per_outcome(dossier: dict[str, Any]) -> list[str]:
+def _per_outcome(dossier: dict[str, Any], person: Callable[[Any], str]) -> list[str]:
     out = ["<h2>Leerbewijzen en feedback per leeropbrengst</h2>"]
     for o in dossier["outcomes"]:
         out.append(f"<h3>{_e(o['code'])} — {_e(o['title'])}</h3>")
@@ -400,7 +488,7 @@ def _per_outcome(dossier: dict[str, Any]) -> list[str]:
             )
             for fb in o["feedback"]:
                 out.append(
-                    f"<tr><td>{_e(fb['giver_id'])}</td>"
+                    f"<tr><td>{_e(person(fb['giver_id']))}</td>"
                     f"<td>{_e(SOURCES.get(str(fb['source']), fb['source']))}</td>"
                     f"<td>{moment(fb)}</td><td>{_e(fb['text'])}</td></tr>"
                 )
@@ -408,13 +496,13 @@ def _per_outcome(dossier: dict[str, Any]) -> list[str]:
     return out
 
 
-def _decisions(dossier: dict[str, Any]) -> list[str]:
+def _decisions(dossier: dict[str, Any], person: Callable[[Any], str]) -> list[str]:
     out = ["<h2>Besluitvorming</h2>"]
     if dossier["green_light"]:
         gl = dossier["green_light"][-1]
         text = "gegeven" if gl["given"] else f"onthouden (advies: {gl['advice']})"
         out.append(
-            f"<p>Groen licht: {_e(text)} door {who(gl['by'])} op {moment(gl)}; "
+            f"<p>Groen licht: {_e(text)} door {who(gl['by'], person)} op {moment(gl)}; "
             f"toelichting: {_e(gl['rationale'])}</p>"
         )
     for a in dossier["attempts"]:
@@ -429,21 +517,24 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
             f'<span class="hash">{_e(a["reading_guide"]["sha256"])}</span></li>'
         )
         if a["assessors"]:
-            out.append(f"<li>Beoordelaars: {_e(_list(a['assessors']['assessor_ids']))}</li>")
+            assessors = _people(a["assessors"]["assessor_ids"], person)
+            out.append(f"<li>Beoordelaars: {_e(assessors)}</li>")
         for j in a["judgments"]:
             if j["sealed"]:
-                out.append(f"<li>Oordeel van {_e(j['assessor_id'])} ({moment(j)}): verzegeld</li>")
+                out.append(
+                    f"<li>Oordeel van {_e(person(j['assessor_id']))} ({moment(j)}): verzegeld</li>"
+                )
             else:
                 out.append(
-                    f"<li>Oordeel van {_e(j['assessor_id'])} ({moment(j)}): "
+                    f"<li>Oordeel van {_e(person(j['assessor_id']))} ({moment(j)}): "
                     f"{_e(VERDICTS.get(str(j['verdict']), j['verdict']))} — "
                     f"{_e(j['rationale'])}</li>"
                 )
         for i in a["interviews"]:
-            out.append(f"<li>CGI door {who(i['by'])} op {moment(i)}: {_e(i['notes'])}</li>")
+            out.append(f"<li>CGI door {who(i['by'], person)} op {moment(i)}: {_e(i['notes'])}</li>")
         for f in a["final_levels"]:
             out.append(
-                f"<li>Eindniveaus vastgesteld door {who(f['by'])} op {moment(f)}: "
+                f"<li>Eindniveaus vastgesteld door {who(f['by'], person)} op {moment(f)}: "
                 f"{_e(f['rationale'])}</li>"
             )
         for c in a["conclusions"]:
@@ -454,14 +545,15 @@ def _decisions(dossier: dict[str, Any]) -> list[str]:
             )
         for v in a["votes"]:
             out.append(
-                f"<li>Stem van {who(v['by'])} (ronde {_e(v['round'])}, {moment(v)}): "
-                f"{_e(VOTES.get(str(v['vote']), v['vote']))} — {_e(v['rationale'])}</li>"
+                f"<li>Stem van {who(v['by'], person)} (ronde {_e(v['round'])}, "
+                f"{moment(v)}): {_e(VOTES.get(str(v['vote']), v['vote']))} — "
+                f"{_e(v['rationale'])}</li>"
             )
         for d in a["decisions"]:
             label = "bekrachtigd" if d["decision"] == "ratified" else "terugverwezen"
             out.append(
                 f"<li><strong>Besluit {label}</strong> op {moment(d)}: "
-                f"{_e(tally(d['rationale']))}</li>"
+                f"{_e(reason(d['rationale']))}</li>"
             )
         if a.get("development_plan"):
             plan = a["development_plan"]
@@ -522,41 +614,93 @@ def _verification_v1(checkpoint: dict[str, Any], dossier: dict[str, Any]) -> lis
     return out
 
 
-def render_html(dossier: dict[str, Any], checkpoint: dict[str, Any] | None) -> bytes:
-    t = dossier["trajectory"]
-    program = dossier["program"]
-    code = program.get("code") or ""
-    title = f"Besluitdossier {t['student_id']} — {code} versie {program['version']}"
-    decided = [
-        d for a in dossier["attempts"] for d in a["decisions"] if d["decision"] == "ratified"
+def decision_line(dossier: dict[str, Any]) -> str:
+    """The decision at the top of the dossier: that of the latest attempt. While a resit is
+    under way, the earlier attempt's ratified result is history, not the decision."""
+    attempts = dossier["attempts"]
+    if not attempts:
+        return "nog geen besluit: er is geen high-stake aangevraagd"
+    latest = attempts[-1]
+    ratified = [d for d in latest["decisions"] if d["decision"] == "ratified"]
+    if ratified:
+        result = "geslaagd" if ratified[-1]["passed"] else "niet geslaagd"
+        return f"poging {latest['number']}: {result} (bekrachtigd op {moment(ratified[-1])})"
+    text = f"nog geen besluit over poging {latest['number']}"
+    earlier = [
+        (a["number"], d)
+        for a in attempts[:-1]
+        for d in a["decisions"]
+        if d["decision"] == "ratified"
     ]
-    outcome = (
-        ("geslaagd" if decided[-1]["passed"] else "niet geslaagd")
-        if decided
-        else "nog geen besluit"
-    )
+    if earlier:
+        number, d = earlier[-1]
+        result = "geslaagd" if d["passed"] else "niet geslaagd"
+        text += f" (poging {number}: {result}, bekrachtigd op {moment(d)})"
+    return text
+
+
+def sections(
+    dossier: dict[str, Any],
+    checkpoint: dict[str, Any] | None,
+    names: Mapping[str, str] | None = None,
+    proven: Mapping[int, bool] | None = None,
+) -> list[str]:
+    """The dossier's body, section by section (the web page shows the same within its frame).
+
+    `names` (person id → display name) adds names beside the ids; `proven` (log position →
+    whether its inclusion proof checked) adds the verification status of every step."""
+    person = naming(names)
+    t = dossier["trajectory"]
     scope = f"poging {dossier['attempt']}" if dossier["attempt"] else "het hele traject"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="nl"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
         "<dl>",
-        f"<dt>Student</dt><dd>{_e(t['student_id'])}</dd>",
+        f"<dt>Student</dt><dd>{_e(person(t['student_id']))}</dd>",
         f"<dt>Cohort</dt><dd>{_e(t['cohort'])}</dd>",
-        f"<dt>Coach</dt><dd>{_e(t['coach_id'])}</dd>",
-        f"<dt>Studieloopbaanbegeleider</dt><dd>{_e(t['mentor_id'])}</dd>",
+        f"<dt>Coach</dt><dd>{_e(person(t['coach_id']))}</dd>",
+        f"<dt>Studieloopbaanbegeleider</dt><dd>{_e(person(t['mentor_id']))}</dd>",
         f'<dt>Traject</dt><dd class="hash">{_e(t["id"])}</dd>',
+        f'<dt>Dossier-id</dt><dd class="hash">{_e(dossier_id(dossier))}</dd>',
         f"<dt>Gestart</dt><dd>{moment({'on': t.get('started_on'), 'at': t['started_at']})}</dd>",
         f"<dt>Dossier over</dt><dd>{scope}</dd>",
-        f"<dt>Besluit</dt><dd><strong>{_e(outcome)}</strong></dd>",
+        f"<dt>Besluit</dt><dd><strong>{_e(decision_line(dossier))}</strong></dd>",
         "</dl>",
     ]
     parts += _rules(dossier)
-    parts += _levels_table(dossier)
-    parts += _decisions(dossier)
-    parts += _timeline(dossier)
-    parts += _per_outcome(dossier)
+    parts += _levels_table(dossier, person)
+    parts += _decisions(dossier, person)
+    parts += _timeline(dossier, person, proven)
+    parts += _per_outcome(dossier, person)
     parts += _verification(checkpoint, dossier)
-    parts.append("</body></html>")
+    return parts
+
+
+def title_of(dossier: dict[str, Any], names: Mapping[str, str] | None = None) -> str:
+    t = dossier["trajectory"]
+    program = dossier["program"]
+    code = program.get("code") or ""
+    student = naming(names)(t["student_id"])
+    return f"Besluitdossier {student} — {code} versie {program['version']}"
+
+
+def render_html(
+    dossier: dict[str, Any],
+    checkpoint: dict[str, Any] | None,
+    names: Mapping[str, str] | None = None,
+    proven: Mapping[int, bool] | None = None,
+) -> bytes:
+    """The whole page. A bundle's dossier.html is this without names or proof status, so that
+    the verifier can make it again from the bundle alone."""
+    title = title_of(dossier, names)
+    # The dossier's id on every printed page.
+    footer = (
+        '@page { @bottom-left { content: "Dossier ' + dossier_id(dossier) + '"; font-size: 8pt; } }'
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="nl"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title><style>{CSS}{footer}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        *sections(dossier, checkpoint, names, proven),
+        "</body></html>",
+    ]
     return ("\n".join(parts) + "\n").encode()

@@ -1,1 +1,2 @@
-"""Reports from the record: the exam committee's annual report and the inspectorate's sample."""
+"""Reports from the record: the exam committee's annual report, the inspectorate's sample, and
+the printable forms (PDF) of reports and dossiers."""

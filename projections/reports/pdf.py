@@ -53,10 +53,11 @@ body {{ margin: 0; }}
 """
 
 
-def html_to_pdf(html: str, document_id: str | None = None) -> bytes:
+def html_to_pdf(html: str, document_id: str | None = None, base_url: str | None = None) -> bytes:
     """The page as an A4 PDF, numbered 'Pagina n van m', with the document id (if any) in every
-    footer."""
+    footer. `base_url` resolves the page's relative links (stylesheets, images)."""
     weasyprint = _weasyprint()
     stylesheet = weasyprint.CSS(string=page_css(document_id))
-    rendered: bytes = weasyprint.HTML(string=html).write_pdf(stylesheets=[stylesheet])
+    document = weasyprint.HTML(string=html, base_url=base_url)
+    rendered: bytes = document.write_pdf(stylesheets=[stylesheet])
     return rendered
