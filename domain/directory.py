@@ -44,6 +44,7 @@ class Directory:
         self._checked_at = -math.inf
         self._programs: dict[uuid.UUID, Program] = {}
         self._students: dict[uuid.UUID, set[str]] = {}
+        self._trajectories: dict[str, list[uuid.UUID]] = {}
         self._position = 0
         self._lock = threading.Lock()
 
@@ -72,6 +73,7 @@ class Directory:
     def _apply(self, event: Any) -> None:
         if isinstance(event, Trajectory.Started):
             self._students.setdefault(_uuid(event.program_id), set()).add(event.student_id)
+            self._trajectories.setdefault(event.student_id, []).append(event.originator_id)
             return
         program = self._programs.get(event.originator_id)
         self._programs[event.originator_id] = event.mutate(program)
@@ -98,6 +100,11 @@ class Directory:
     def is_student(self, program_id: uuid.UUID, person_id: str) -> bool:
         self.catch_up()
         return person_id in self._students.get(program_id, ())
+
+    def trajectories_of(self, student_id: str) -> list[uuid.UUID]:
+        """The trajectories a student has started, in the order they were."""
+        self.catch_up()
+        return list(self._trajectories.get(student_id, ()))
 
     def programs_where(self, person_id: str, role: StaffRole) -> list[uuid.UUID]:
         """The programs a person is registered for in a staff role."""

@@ -506,6 +506,12 @@ class Journey:
             by,
         )
 
+    def follow_up(self, attempt: int, item: str, action: str, by: Actor) -> CommandResult:
+        """The committee records how it followed up a borging exception of the attempt."""
+        return self.run(
+            self.on(c.RecordBorgingFollowUp, attempt=attempt, item=item, action=action), by
+        )
+
     def exhibit(self, title: str, evidence_ids: list[str]) -> None:
         self.run(
             self.on(

@@ -20,6 +20,7 @@ from domain.history import history
 from domain.journey import ADMIN, Journey, setup_program
 from domain.values import Actor, FeedbackSource, Role, StaffRole, TrafficLight
 from domain.views import trajectory_view
+from projections.audit import render
 from projections.audit.dossier import DossierEvent, build_dossier
 from projections.audit.payload import decode_plain
 from projections.audit.render import render_html
@@ -299,8 +300,9 @@ def test_the_dossier_shows_both_where_they_differ(app: Bewijsketen, journey: Jou
     assert (today["on"], today["recorded_later"]) == (recorded.isoformat(), False)
     assert dossier["trajectory"]["started_on"] == START.isoformat()
     html = render_html(dossier, None).decode()
-    shown = MARCH.strftime("%d-%m-%Y")
-    assert f"<td>{shown}</td>" in html and "Gestart</dt><dd>" + START.strftime("%d-%m-%Y") in html
+    # Days in words, as everywhere on the Dutch pages ("12 maart 2026").
+    assert f"<td>{render.day(MARCH.isoformat())}</td>" in html
+    assert "Gestart</dt><dd>" + render.day(START.isoformat()) in html
     assert "(vastgelegd " in html
 
 
@@ -371,11 +373,11 @@ def test_over_http(api: Api) -> None:
     yesterday = TODAY - timedelta(days=1)
     body["occurred_on"] = yesterday.isoformat()
     journey.command("/progress-checks", body, journey.mentor)
-    rows = api.get(journey.path + "/history", journey.coach).json()["rows"]
+    rows = api.get(journey.path + "/history", journey.coach).json()["items"]
     assert rows[-1]["occurred_on"] == yesterday.isoformat() and rows[-1]["recorded_later"]
     assert rows[0]["occurred_on"] == week_ago.isoformat() and rows[0]["recorded_later"]
     journey.command("/progress-checks", {"light": "green"}, journey.mentor)
-    rows = api.get(journey.path + "/history", journey.coach).json()["rows"]
+    rows = api.get(journey.path + "/history", journey.coach).json()["items"]
     recorded = moments.day_of(datetime.fromisoformat(rows[-1]["timestamp"]))
     assert rows[-1]["occurred_on"] == recorded.isoformat() and not rows[-1]["recorded_later"]
     view = api.get(journey.path, journey.coach).json()

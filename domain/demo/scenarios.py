@@ -225,6 +225,8 @@ def referred_back(s: Student) -> None:
     s.conclude(attempt, final)
     s.meeting(43)
     s.votes(attempt, "after_referral", code)
+    s.meeting(44)
+    s.follow_up(attempt, "no_referral")
 
 
 def appeal(s: Student) -> None:
@@ -237,6 +239,7 @@ def appeal(s: Student) -> None:
     s.votes(attempt, "pass")
     s.meeting(44)
     s.committee_correction(concluded, code)
+    s.follow_up(attempt, "uncorrected")
 
 
 def assessor_correction(s: Student) -> None:

@@ -264,6 +264,11 @@ class Student:
         member = Actor(self.setting.cast.staff.committee[0], Role.COMMITTEE)
         self.j.correct(version, self.w.appeal(code, level), {"levels": {code: level}}, member)
 
+    def follow_up(self, attempt: int, item: str) -> None:
+        """The committee records what it did about a borging exception of the attempt."""
+        member = Actor(self.setting.cast.staff.committee[0], Role.COMMITTEE)
+        self.j.follow_up(attempt, item, self.w.follow_up(item), member)
+
     def withdraw(self, evidence_id: str, replaced: bool = False) -> None:
         self.j.withdraw(evidence_id, self.w.withdrawal(replaced))
         for ids in self.by_outcome.values():

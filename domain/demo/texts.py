@@ -416,6 +416,23 @@ class Writer:
             "leerbewijs. De onderbouwing hieronder is de juiste; het niveau blijft gelijk."
         )
 
+    def follow_up(self, item: str) -> str:
+        options = {
+            "no_referral": (
+                "Terugverwijzing besproken met het beoordelaarsteam; bij de volgende "
+                "kalibratiesessie komt de onderbouwing per leeropbrengst aan bod.",
+                "Met de beoordelaars nagegaan waarom de conclusie niet navolgbaar was; de "
+                "rubric krijgt een voorbeeld per niveau.",
+            ),
+            "uncorrected": (
+                "Correctie na beroep vastgelegd en met de beoordelaars besproken; de werkwijze "
+                "bij presentaties voor de opdrachtgever is aangescherpt.",
+                "Beroep geëvalueerd in de vergadering; het team weegt presentaties voortaan "
+                "expliciet mee.",
+            ),
+        }
+        return self.rng.choice(options[item])
+
     def appeal(self, code: str, level: str) -> str:
         return (
             "Beroep van de student gegrond verklaard in de vergadering van de examencommissie: "
