@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api.schemas.dossier import DossierView
 from api.settings import Settings
 from domain.journey import Journey, setup_program
 from domain.values import Role
@@ -135,6 +136,8 @@ def test_the_dossier_with_proofs_and_who_may_read_it(api: Api) -> None:
     checkpoint = checkpoint_now(api)
     path = f"/trajectories/{walk.id}/dossier"
     dossier = api.get(path, COMMITTEE).json()
+    # The answer is what the API document says it is, to the last field.
+    DossierView.model_validate(dossier)
     steps = dossier["steps"]
     positions = [s["position"] for s in steps]
     assert positions == sorted(positions)
@@ -184,6 +187,7 @@ def test_judgments_stay_sealed_in_the_dossier_until_all_have_judged(api: Api) ->
     assert "professional" not in str(dossier["attempts"])
     walk.judge(attempt, "assessor-2", "bekwaam")
     opened = api.get(f"/trajectories/{walk.id}/dossier", COMMITTEE).json()
+    DossierView.model_validate(opened)
     assert {j["level"] for j in opened["outcomes"][0]["judgments"]} == {"professional", "bekwaam"}
 
 

@@ -8,13 +8,14 @@ Assessors' judgments stay sealed until all assigned assessors have judged (R11).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import ApplicationDep, StateDep, may_read
 from api.problems import Problem, problems
 from api.routers.trajectories import TrajectoryId
+from api.schemas.dossier import DossierView
 from api.services.sealer import runtime
 from domain import policy
 from domain.values import Actor
@@ -33,7 +34,7 @@ Reader = Annotated[Actor, Depends(may_read(DOSSIER))]
     "/trajectories/{trajectory_id}/dossier",
     operation_id="get_dossier",
     summary="The decision dossier: the full chain behind the decisions, with proofs",
-    response_model=dict[str, Any],
+    response_model=DossierView,
     responses=problems(401, 403, 404),
 )
 def dossier(
