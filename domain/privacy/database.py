@@ -1,0 +1,110 @@
+"""The key store's own tables, in the event store's database: SQLite, PostgreSQL, or (for an
+in-memory event store) an in-memory SQLite database of its own.
+
+Statements are written once with `?` placeholders and `{p}` before each table name (the
+PostgreSQL schema, or nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Recorder
+from eventsourcing.postgres import PostgresRecorder
+from eventsourcing.sqlite import SQLiteRecorder
+from psycopg.rows import tuple_row
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def __call__(self, statement: str, params: tuple[Any, ...] = ()) -> list[Row]: ...
+
+
+class Database(Protocol):
+    blob: str
+    bigint: str
+
+    def transaction(self, write: bool) -> contextlib.AbstractContextManager[Cursor]: ...
+
+
+class SQLiteDatabase:
+    """Through the event store's own SQLite connections (its writer lock included)."""
+
+    blob = "BLOB"
+    bigint = "INTEGER"
+
+    def __init__(self, recorder: SQLiteRecorder) -> None:
+        self.datastore = recorder.datastore
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=write) as curs:
+
+            def run(statement: str, params: tuple[Any, ...] = ()) -> list[Row]:
+                curs.execute(statement.replace("{p}", ""), params)
+                return [tuple(r) for r in curs.fetchall()]
+
+            yield run
+
+
+class MemoryDatabase:
+    """For an in-memory event store: the keys live as long as the process, like its events."""
+
+    blob = "BLOB"
+    bigint = "INTEGER"
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool) -> Iterator[Cursor]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+
+            def run(statement: str, params: tuple[Any, ...] = ()) -> list[Row]:
+                return [tuple(r) for r in self._conn.execute(statement.replace("{p}", ""), params)]
+
+            try:
+                yield run
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT" if write else "ROLLBACK")
+
+
+class PostgresDatabase:
+    blob = "BYTEA"
+    bigint = "BIGINT"
+
+    def __init__(self, recorder: PostgresRecorder) -> None:
+        self.datastore = recorder.datastore
+        self.prefix = '"' + self.datastore.schema.replace('"', '""') + '".'
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool) -> Iterator[Cursor]:
+        with self.datastore.get_connection() as conn, conn.transaction():
+            curs = conn.cursor(row_factory=tuple_row)
+
+            def run(statement: str, params: tuple[Any, ...] = ()) -> list[Row]:
+                curs.execute(statement.replace("{p}", self.prefix).replace("?", "%s"), params)
+                return list(curs.fetchall()) if curs.description else []
+
+            try:
+                yield run
+            finally:
+                curs.close()
+
+
+def database_of(recorder: Recorder | None) -> Database:
+    """The database the key store shares with this event store."""
+    if isinstance(recorder, PostgresRecorder):
+        return PostgresDatabase(recorder)
+    if isinstance(recorder, SQLiteRecorder):
+        return SQLiteDatabase(recorder)
+    return MemoryDatabase()
