@@ -74,11 +74,17 @@ class PrivacyRecord(RecordedAggregate):
         def summary(self) -> str:
             return f"access export of {self.student_id} made ({self.events} events)"
 
-    def __init__(self, **kwargs: Any) -> None:
-        # The state is the one event's data: a record never changes once made.
-        for name, value in kwargs.items():
-            setattr(self, name, value)
+    def __init__(self) -> None:
         self.commands: dict[str, list[Any]] = {}
+        self.student_id = ""
+
+    def recorded(self, event: RecordedAggregate.Event) -> None:
+        # The state is the one event's data: a record never changes once made.
+        for klass in type(event).__mro__:
+            if isinstance(klass, type) and issubclass(klass, PrivacyRecord.Event):
+                for name in vars(klass).get("__annotations__", {}):
+                    setattr(self, name, getattr(event, name))
+        super().recorded(event)
 
     @property
     def kind(self) -> str:
