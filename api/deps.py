@@ -84,8 +84,9 @@ def may_read(read: policy.Read) -> Callable[..., Awaitable[Actor]]:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         actor = await authenticate(request, credentials)
-        # Of one trajectory, whoever may not read it is told it does not exist (by its route).
-        if read.over != "trajectory" and actor.role not in roles:
+        # Of one trajectory or one student, whoever may not read it is told it does not exist
+        # (by its route).
+        if not read.hidden and actor.role not in roles:
             raise Problem(403, "Not permitted", f"This is read by {who}.", kind="not-permitted")
         return actor
 

@@ -40,11 +40,12 @@ from domain.persistence.command_cache import CommandCache
 from domain.persistence.config import StoreConfig
 from domain.persistence.positions import log_position
 from domain.persistence.transcodings import register_all
+from domain.privacy.ledger import PrivacyRecord
 from domain.program import Program
 from domain.trajectory import Trajectory
 from domain.values import Actor, CommandRef, Decision
 
-AGGREGATES: tuple[type[RecordedAggregate], ...] = (Program, Trajectory)
+AGGREGATES: tuple[type[RecordedAggregate], ...] = (Program, Trajectory, PrivacyRecord)
 # The events one command writes lie at the end of its versions; none writes more than this.
 MAX_EVENTS_PER_COMMAND = 8
 
@@ -280,7 +281,7 @@ class Bewijsketen(Application[uuid.UUID]):
             command.rule,
             actor,
             program_id,
-            None,
+            command.subject(),
             self.directory,
             ("program", program_id),
             policy.READS["program"].readers,

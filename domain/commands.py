@@ -36,13 +36,14 @@ from domain.fields import (
     PersonId,
     PublicText,
     Rationales,
+    Reason,
     Sensitivity,
     Sha256,
     Text,
     Title,
     Uri,
 )
-from domain.policy import Access, Relation, allow, allow_by
+from domain.policy import Access, DataSubject, Relation, allow, allow_by
 from domain.values import (
     EvidenceKind,
     FeedbackSource,
@@ -127,6 +128,11 @@ class Command(BaseModel):
 
     def issuers(self) -> frozenset[Relation]:
         return self.issued_by.for_command(self)
+
+    def subject(self) -> DataSubject | None:
+        """Whom a command creating a record concerns, when access depends on it (the student of
+        a privacy record); None for every other command."""
+        return None
 
     @classmethod
     def occurs(cls) -> bool:
@@ -269,6 +275,20 @@ class ProgramSettingsModel(BaseModel):
     min_assessors: int = Field(2, ge=2, le=20, description="R10.")
     assessor_independence: bool = Field(True, description="R10: one assessor is not the coach.")
     committee_quorum: int = Field(2, ge=1, le=50, description="R14.")
+    exam_retention_months: int = Field(
+        18,
+        ge=18,
+        le=600,
+        description="Months the exam record of a trajectory is kept after its last ratified "
+        "decision (the legal hold; at least the 1.5 years the inspectorate expects).",
+    )
+    formative_retention_months: int = Field(
+        6,
+        ge=0,
+        le=600,
+        description="Months formative data (feedback, progress checks, exhibitions) is kept "
+        "after the trajectory closes; sooner on request.",
+    )
 
 
 class PublishProgramVersion(ProgramCommand):
@@ -789,6 +809,83 @@ class RecordBorgingFollowUp(TrajectoryCommand):
     action: Text = Field(description="What was done about it.")
 
 
+# ---- privacy: every request, shred and export is a record of its own (domain/privacy)
+
+P = "P1"  # who may: the privacy officer, or the student for their own data
+ErasureClass = Literal["formative", "all"]
+
+
+class PrivacyCommand(Command):
+    """A privacy record about one student (never a trajectory's data: it holds no erased value)."""
+
+    student_id: PersonId = Field(description="The student it concerns.")
+    # An erasure request received by letter last week is recorded with the day it came in.
+    occurred_on: OccurredOn = None
+
+    def subject(self) -> DataSubject:
+        return DataSubject(self.student_id)
+
+
+class RequestErasure(PrivacyCommand):
+    """Record a request to erase a student's data (AVG art. 17).
+
+    Recorded at once, also during a legal hold: what the hold keeps is erased by the retention
+    job when the hold ends (`bewijsketen privacy retention --apply`); the rest at once by
+    `bewijsketen privacy erase`."""
+
+    model_config = examples(
+        {"classes": "formative", "reason": "Request of the student by e-mail of 12 March"}
+    )
+    issued_by = allow(R.PRIVACY_OFFICER, R.DATA_SUBJECT)
+    rule = P
+
+    classes: ErasureClass = Field(
+        description="formative: feedback, progress checks, exhibitions; all: the exam record too."
+    )
+    reason: Reason
+
+
+class RecordShred(PrivacyCommand):
+    """Record a shred carried out: which keys of the student were destroyed, and why.
+
+    Written by the erase use case (domain/privacy/erasure.py) after the keys are gone; it names
+    the keys and trajectories, never a value they encrypted."""
+
+    model_config = examples(
+        {
+            "classes": ["formative"],
+            "reason": "Retention period ended",
+            "key_ids": ["k-1"],
+            "trajectory_ids": [EXAMPLE_TRAJECTORY],
+        }
+    )
+    issued_by = allow(R.PRIVACY_OFFICER)
+    rule = P
+
+    classes: list[Retention] = Field(min_length=1, max_length=2)
+    reason: Reason
+    request_id: uuid.UUID | None = Field(None, description="The erasure request carried out.")
+    key_ids: list[Annotated[str, Field(max_length=f.MAX_ID)]] = Field(
+        default_factory=list, max_length=f.MAX_ITEMS, description="The data keys destroyed."
+    )
+    trajectory_ids: list[uuid.UUID] = Field(default_factory=list, max_length=f.MAX_ITEMS)
+    unreachable_events: int = Field(
+        0, ge=0, description="Events stored in plaintext before encryption, which no shred reaches."
+    )
+    registry_forgotten: bool = Field(False, description="The person registry entry was erased.")
+
+
+class RecordAccessExport(PrivacyCommand):
+    """Record an access export made of everything stored about a student (AVG art. 15)."""
+
+    model_config = examples({"events": 42, "sha256": EXAMPLE_SHA256})
+    issued_by = allow(R.PRIVACY_OFFICER, R.DATA_SUBJECT)
+    rule = P
+
+    events: int = Field(ge=0, le=f.MAX_INT, description="Events the export holds.")
+    sha256: Sha256 = Field(description="SHA-256 of the zip handed out.")
+
+
 def all_commands() -> tuple[type[Command], ...]:
     """Every concrete command, in the order declared here."""
     found: list[type[Command]] = []
@@ -796,7 +893,7 @@ def all_commands() -> tuple[type[Command], ...]:
     while pending:
         cls = pending.pop(0)
         pending[0:0] = cls.__subclasses__()
-        if cls not in (ProgramCommand, TrajectoryCommand):
+        if cls not in (ProgramCommand, TrajectoryCommand, PrivacyCommand):
             found.append(cls)
     return tuple(sorted(found, key=_declared_order))
 

@@ -147,6 +147,20 @@ PublicText = Annotated[
     Documented,
     Field(description=f"Text of the program version, at most {MAX_TEXT} characters."),
 ]
+# Why a privacy record was made (an erasure request, a shred, an export). Kept for good as the
+# proof of what was done, so it is not marked: it is never encrypted, and it must not repeat the
+# erased data (its description says so to whoever writes it).
+Reason = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TITLE),
+    Clean,
+    Documented,
+    Field(
+        description=f"Why, at most {MAX_TITLE} characters. Kept for good as proof of what was "
+        "done: never the erased data itself, and no names.",
+        examples=["Request of the student by e-mail of 12 March"],
+    ),
+]
 Uri = Annotated[
     str,
     StringConstraints(max_length=MAX_URI),

@@ -40,6 +40,8 @@ class Relation(Enum):
     PROGRAM_STAFF = "program_staff"
     OVERSIGHT = "oversight"
     ADMINISTRATION = "administration"
+    PRIVACY_OFFICER = "privacy_officer"
+    DATA_SUBJECT = "data_subject"
     ANYONE = "anyone"
 
     @property
@@ -68,6 +70,8 @@ ROLES: dict[Relation, frozenset[Role]] = {
     Relation.PROGRAM_STAFF: frozenset({Role.COACH, Role.MENTOR}),
     Relation.OVERSIGHT: frozenset({Role.QUALITY, Role.INSPECTOR}),
     Relation.ADMINISTRATION: frozenset({Role.ADMIN}),
+    Relation.PRIVACY_OFFICER: frozenset({Role.PRIVACY}),
+    Relation.DATA_SUBJECT: frozenset({Role.STUDENT}),
     Relation.ANYONE: frozenset(Role),
 }
 
@@ -85,6 +89,8 @@ DESCRIPTIONS: dict[Relation, str] = {
     Relation.PROGRAM_STAFF: "a coach or mentor registered for the program",
     Relation.OVERSIGHT: "the quality officer or the inspector",
     Relation.ADMINISTRATION: "program administration",
+    Relation.PRIVACY_OFFICER: "the institution's privacy officer",
+    Relation.DATA_SUBJECT: "the student the data is about (their own data)",
     Relation.ANYONE: "anyone signed in",
 }
 
@@ -119,6 +125,26 @@ class Subject(Protocol):
     def requests_addressed_to(self) -> Collection[str]: ...
 
 
+@dataclass(frozen=True)
+class DataSubject:
+    """The subject of a privacy record or an access export: a student, apart from any of their
+    trajectories (only `student_id` decides; they have no coach, mentor or assessors)."""
+
+    student_id: str
+    program_id: None = None
+    coach_id: str = ""
+    mentor_id: str = ""
+
+    def assessor_ids(self) -> Collection[str]:
+        return ()
+
+    def former_terms(self, role: StaffRole) -> Mapping[str, int]:
+        return {}
+
+    def requests_addressed_to(self) -> Collection[str]:
+        return ()
+
+
 class Directory(Protocol):
     """Program-level facts: who is registered for a program, and who studies in it."""
 
@@ -144,8 +170,17 @@ def holds(
     if actor.role not in relation.roles:
         return False
     person = actor.person_id
-    if relation in (Relation.ANYONE, Relation.OVERSIGHT, Relation.ADMINISTRATION):
+    if relation in (
+        Relation.ANYONE,
+        Relation.OVERSIGHT,
+        Relation.ADMINISTRATION,
+        Relation.PRIVACY_OFFICER,
+    ):
         return True
+    if relation is Relation.DATA_SUBJECT:
+        # Decided by the student the data is about, whatever program: a privacy record or an
+        # access export concerns a person, not one trajectory.
+        return subject is not None and person == subject.student_id
     if program_id is None:
         return False
     if relation in STAFF_OF:
@@ -208,8 +243,13 @@ class Read:
 
     name: str
     readers: frozenset[Relation]
-    over: str  # "trajectory", "program", "rows" (rows filtered per caller) or "log"
+    over: str  # "trajectory", "student", "program", "rows" (filtered per caller) or "log"
     doc: str
+
+    @property
+    def hidden(self) -> bool:
+        """Of one trajectory or one student: whoever may not read it is told it does not exist."""
+        return self.over in ("trajectory", "student")
 
 
 READS: dict[str, Read] = {
@@ -320,6 +360,18 @@ READS: dict[str, Read] = {
             "sign a checkpoint now",
         ),
         Read("verify", frozenset({Relation.OVERSIGHT}), "log", "verify the whole log"),
+        Read(
+            "privacy_due",
+            frozenset({Relation.PRIVACY_OFFICER}),
+            "log",
+            "what may be erased now, and the erasure requests waiting for a hold to end",
+        ),
+        Read(
+            "privacy_export",
+            frozenset({Relation.PRIVACY_OFFICER, Relation.DATA_SUBJECT}),
+            "student",
+            "everything stored about a student (access export): the student, the privacy officer",
+        ),
     )
 }
 
@@ -385,6 +437,14 @@ def read_access(
         return ReadAccess()
     ends = [subject.former_terms(WINDOWED[r])[actor.person_id] for r in found]
     return ReadAccess(up_to_version=max(ends))
+
+
+def student_access(actor: Actor, student_id: str, read: Read, directory: Directory) -> None:
+    """Whether the actor may read this of the student: NotFound (as for a student who does not
+    exist) if not, so that student ids cannot be probed."""
+    subject = DataSubject(student_id)
+    if not any_holds(read.readers, actor, None, subject, directory):
+        raise not_found("student", student_id)
 
 
 def not_found(what: str, ident: object) -> NotFound:

@@ -58,6 +58,10 @@ class Settings:
     min_assessors: int = 2
     assessor_independence: bool = True
     committee_quorum: int = 2
+    # How long the record is kept (domain/privacy/retention.py); versions published before
+    # these settings existed keep the defaults.
+    exam_retention_months: int = 18
+    formative_retention_months: int = 6
 
 
 @dataclass(frozen=True)

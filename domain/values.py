@@ -18,6 +18,10 @@ class Role(Enum):
     # Someone outside the school (a workplace supervisor, a client) who answers the feedback
     # requests addressed to them, and does nothing else.
     EXTERNAL = "external"
+    # The institution's privacy officer (functionaris gegevensbescherming): sees what is due for
+    # erasure, runs the retention job, erases on request and exports anyone's data. Reads no
+    # trajectory otherwise.
+    PRIVACY = "privacy"
 
 
 class StaffRole(Enum):
