@@ -59,6 +59,26 @@ class Settings(BaseSettings):
         1000, ge=0, description="Aggregates kept in memory between commands (see command_cache)."
     )
 
+    # ---- encryption at rest (the key that wraps every student's data keys)
+    kek: SecretStr | None = Field(
+        None,
+        description="The key-encryption key itself: base64 of 32 random bytes (`openssl rand "
+        "-base64 32`); wins over kek_file. Keep it apart from the database and its backups: "
+        "with it a shredded student's data stays unreadable only if the database alone leaks.",
+    )
+    kek_file: Path | None = Field(
+        None,
+        description="File holding the key-encryption key (base64, mode 0600) "
+        "(default <data dir>/keys/kek.key). The store refuses to start without it, or with "
+        "another key than the one it was made with.",
+    )
+    create_kek: bool = Field(
+        True,
+        description="Embedded (SQLite) mode only: create the key file on first start when the "
+        "store has no key-encryption key yet. With PostgreSQL, several processes share the "
+        "store: generate one key and give every process the same.",
+    )
+
     # ---- the HTTP API
     host: str = Field("127.0.0.1", description="Interface the API listens on.")
     public_url: str = Field(
@@ -274,6 +294,9 @@ class Settings(BaseSettings):
             command_retries=self.command_retries,
             snapshot_interval=self.snapshot_interval,
             aggregate_cache=self.aggregate_cache,
+            kek=self.kek.get_secret_value() if self.kek is not None else None,
+            kek_file=self.kek_file,
+            create_kek=self.create_kek,
         )
 
     @property

@@ -17,10 +17,21 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Transcoder,
+)
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
+from eventsourcing.utils import get_topic
+from psycopg import sql
 
 from domain import policy
 from domain.aggregate import RecordedAggregate
@@ -40,7 +51,11 @@ from domain.persistence.command_cache import CommandCache
 from domain.persistence.config import StoreConfig
 from domain.persistence.positions import log_position
 from domain.persistence.transcodings import register_all
+from domain.privacy.database import database_of
+from domain.privacy.kek import Kek, KekSource
+from domain.privacy.keys import KeyStore, ShredNotice
 from domain.privacy.ledger import PrivacyRecord
+from domain.privacy.mapper import SealingMapper, SnapshotStore, sealing_for
 from domain.program import Program
 from domain.trajectory import Trajectory
 from domain.values import Actor, CommandRef, Decision
@@ -134,12 +149,115 @@ class Bewijsketen(Application[uuid.UUID]):
     # Retries after a version conflict; set from the store configuration by the factory.
     command_retries = 8
 
-    def __init__(self, env: Any = None, cache_size: int = 1000) -> None:
+    def __init__(
+        self,
+        env: Any = None,
+        cache_size: int = 1000,
+        kek: KekSource | Kek | None = None,
+        keys: KeyStore | None = None,
+    ) -> None:
+        """`kek`: where the key-encryption key comes from (default: BEWIJSKETEN_KEK or
+        BEWIJSKETEN_KEK_FILE in the environment; an in-memory store without one gets a fresh
+        key). `keys`: another application's key store, shared (the demo's in-memory twin seals
+        exactly as the store it is copied into)."""
         super().__init__(env)
         self.command_cache = CommandCache(cache_size)
         self.directory = Directory(self.recorder, self.mapper)
         # Version conflicts met by commands (each one retried or reported); for monitoring.
         self.conflicts_met = 0
+        if keys is None:
+            keys = KeyStore(
+                database_of(self.recorder),
+                kek if kek is not None else self._kek_from_env(),
+                next_position=lambda: (self.recorder.max_notification_id() or 0) + 1,
+                started=self._started_trajectories,
+            )
+            keys.resolve_owner = self._student_of
+        self.keys = keys
+        self.sealing_mapper.keys = keys
+        keys.on_shred(self._shredded)
+
+    def close(self) -> None:
+        self.keys.off_shred(self._shredded)
+        super().close()
+
+    @property
+    def sealing_mapper(self) -> SealingMapper:
+        """The mapper, as the sealing mapper it is (`domain.privacy.mapper`)."""
+        assert isinstance(self.mapper, SealingMapper)
+        return self.mapper
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        return SealingMapper(self.construct_transcoder())
+
+    def construct_snapshot_store(self) -> EventStore[uuid.UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return SnapshotStore(mapper=self.mapper, recorder=recorder)
+
+    def _kek_from_env(self) -> KekSource | Kek:
+        value = self.env.get("BEWIJSKETEN_KEK")
+        file = self.env.get("BEWIJSKETEN_KEK_FILE")
+        if value is None and file is None and database_of(self.recorder).in_memory:
+            # Nothing outlives the process: a key of its own is as good as any.
+            return Kek.generate()
+        return KekSource(value=value, file=Path(file) if file else None)
+
+    def _started_trajectories(self) -> Iterator[tuple[uuid.UUID, str]]:
+        """Every trajectory in the store with its student, in log order."""
+        topic = get_topic(Trajectory.Started)
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic])
+            if not batch:
+                return
+            for notification in batch:
+                started = self.sealing_mapper.to_sealed_event(notification)
+                yield started.originator_id, started.student_id
+            start = batch[-1].id + 1
+
+    def _student_of(self, trajectory_id: uuid.UUID) -> str | None:
+        for stored in self.recorder.select_events(trajectory_id, lte=1):
+            started = self.sealing_mapper.to_sealed_event(stored)
+            return getattr(started, "student_id", None)
+        return None
+
+    def _shredded(self, notice: ShredNotice) -> None:
+        """Nothing decrypted outlives a shred: the student's aggregates leave the command
+        cache, and (by the process that shredded) their snapshots are deleted."""
+        trajectories = self.keys.trajectories_of(notice.student_id)
+        for trajectory_id in trajectories:
+            self.command_cache.evict(trajectory_id)
+        if notice.local:
+            self.delete_snapshots(trajectories)
+
+    def delete_snapshots(self, trajectory_ids: list[uuid.UUID]) -> int:
+        """Deletes every snapshot of these aggregates; returns how many went."""
+        if self.snapshots is None or not trajectory_ids:
+            return 0
+        recorder = self.snapshots.recorder
+        deleted = 0
+        if isinstance(recorder, PostgresAggregateRecorder):
+            query = sql.SQL("DELETE FROM {}.{} WHERE originator_id = ANY(%s)").format(
+                sql.Identifier(recorder.datastore.schema),
+                sql.Identifier(recorder.events_table_name),
+            )
+            with recorder.datastore.transaction(commit=True) as curs:
+                curs.execute(query, (list(trajectory_ids),))
+                deleted = curs.rowcount
+        elif isinstance(recorder, SQLiteAggregateRecorder):
+            marks = ", ".join("?" for _ in trajectory_ids)
+            with recorder.datastore.transaction(commit=True) as c:
+                c.execute(
+                    f"DELETE FROM {recorder.events_table_name} WHERE originator_id IN ({marks})",
+                    [t.hex for t in trajectory_ids],
+                )
+                deleted = c.sqlite_cursor.rowcount
+        else:
+            stored = getattr(recorder, "_stored_events_index", None)
+            if isinstance(stored, dict):
+                for trajectory_id in trajectory_ids:
+                    deleted += len(stored.pop(str(trajectory_id), {}))
+        return deleted
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -163,6 +281,7 @@ class Bewijsketen(Application[uuid.UUID]):
         same key and command answers as the first time and writes nothing; `expected_version`
         (If-Match) refuses the command if the aggregate has moved on."""
         handler = DISPATCH[type(command)]
+        self.keys.refresh()
         ref = CommandRef(idempotency, fingerprint(command, actor)) if idempotency else None
         if handler.creates:
             return self._create(handler, command, actor, ref)
@@ -225,11 +344,11 @@ class Bewijsketen(Application[uuid.UUID]):
                         return replay
                     if expected_version is not None and aggregate.version != expected_version:
                         raise VersionMismatch(expected_version, aggregate.version)
-                    with acting(actor, ref):
+                    with acting(actor, ref, sealing_for(type(command))):
                         value = handler.call(
                             aggregate, command, self._context(handler, actor, aggregate)
                         )
-                    position = self._save(aggregate)
+                        position = self._save(aggregate)
                 except IntegrityError:
                     self.command_cache.evict(aggregate_id)
                     self.conflicts_met += 1
@@ -290,16 +409,16 @@ class Bewijsketen(Application[uuid.UUID]):
         if "program" in handler.wants:
             assert isinstance(program_id, uuid.UUID)
             context["program"] = self.directory.program(program_id)
-        with acting(actor, ref):
+        with acting(actor, ref, sealing_for(type(command))):
             aggregate = handler.call(handler.aggregate, command, context)
-        try:
-            position = self._save(aggregate)
-        except IntegrityError:
-            existing: Any = self._load(handler.aggregate, aggregate.id)
-            replay = self._replay(existing, command, ref)
-            if replay is not None:
-                return replay
-            raise AlreadyExists(handler.aggregate.__name__.lower(), aggregate.id) from None
+            try:
+                position = self._save(aggregate)
+            except IntegrityError:
+                existing: Any = self._load(handler.aggregate, aggregate.id)
+                replay = self._replay(existing, command, ref)
+                if replay is not None:
+                    return replay
+                raise AlreadyExists(handler.aggregate.__name__.lower(), aggregate.id) from None
         return CommandResult(aggregate.id, aggregate.version, position)
 
     def _replay(
@@ -350,6 +469,7 @@ class Bewijsketen(Application[uuid.UUID]):
         return self.directory.program(program_id)
 
     def get_trajectory(self, trajectory_id: uuid.UUID, version: int | None = None) -> Trajectory:
+        self.keys.refresh()
         trajectory: Trajectory = self._load(Trajectory, trajectory_id, version)
         if version is not None and trajectory.version != version:
             raise NotFound("trajectory version", version)
@@ -390,7 +510,9 @@ class Bewijsketen(Application[uuid.UUID]):
 
 def build_application(config: StoreConfig) -> Bewijsketen:
     """One application per process, configured from the store configuration."""
-    app = Bewijsketen(env=config.event_store_env(), cache_size=config.aggregate_cache)
+    app = Bewijsketen(
+        env=config.event_store_env(), cache_size=config.aggregate_cache, kek=config.kek_source()
+    )
     app.command_retries = config.command_retries
     app.snapshotting_intervals = {Trajectory: config.snapshot_interval}  # type: ignore[misc]
     return app

@@ -2,6 +2,10 @@
 
 The PostgreSQL server is BEWIJSKETEN_TEST_SERVER_URL. A session creates its own database there
 and drops it at the end; each test gets a schema of its own inside it.
+
+Every application the suite builds (and every command-line process it starts, which inherits
+the environment) seals with one test key-encryption key, TEST_KEK; tests of a missing or wrong
+key remove or replace it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from psycopg import sql
 
 from api.settings import Settings
 from domain.application import Bewijsketen, build_application
+
+# A fixed key-encryption key for the suite (32 bytes, base64): never a real one.
+TEST_KEK = "dGVzdC1rZWstb2YtdGhlLWJld2lqc2tldGVuLXN1aXQ="
+os.environ["BEWIJSKETEN_KEK"] = TEST_KEK
 
 SERVER_URL = os.environ.get("BEWIJSKETEN_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 HOW_TO_START = (

@@ -35,11 +35,14 @@ DAY = moments.today() - timedelta(days=3)  # one "today" for the tests that comp
 
 
 def fingerprint(app: Bewijsketen) -> list[tuple[str, int, str, dict[str, object]]]:
-    """Everything stored except the moment each event was written."""
+    """Everything stored except the moment each event was written, sealed values opened (each
+    is sealed with a fresh nonce, under each store's own keys)."""
     rows = []
     for n in app.recorder.select_notifications(start=1, limit=10**9):
-        state = json.loads(n.state)
-        state.pop("timestamp", None)
+        event = vars(app.mapper.to_domain_event(n)).copy()
+        for name in ("originator_id", "originator_version", "timestamp"):
+            event.pop(name)
+        state = json.loads(app.mapper.transcoder.encode(event))
         rows.append((str(n.originator_id), n.originator_version, n.topic, state))
     return rows
 

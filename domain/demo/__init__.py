@@ -80,7 +80,7 @@ def seed_demo(
         program_id = Program.create_id(material.code)
         if next(iter(app.events.get(program_id, lte=1)), None) is not None:
             raise AlreadyExists("program", program_id)
-    twin = in_memory()
+    twin = in_memory(app.keys)
     try:
         summary = play_demo(twin, students, seed, classes, persons, progress, today)
         copy_events(twin, app)

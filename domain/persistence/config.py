@@ -6,11 +6,12 @@ environment; tests and benchmarks build them directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from domain.persistence.files import private_file
+from domain.privacy.kek import KekSource
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class StoreConfig:
     command_retries: int = 8
     snapshot_interval: int = 50
     aggregate_cache: int = 1000
+    # The key-encryption key itself (base64), or the file that holds it; never printed.
+    kek: str | None = field(default=None, repr=False)
+    kek_file: Path | None = None
+    # Embedded store only: write a new KEK file when the key store has none yet.
+    create_kek: bool = True
 
     @property
     def uses_postgres(self) -> bool:
@@ -36,6 +42,19 @@ class StoreConfig:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "bewijsketen.sqlite"
+
+    @property
+    def kek_path(self) -> Path:
+        return self.kek_file or self.data_dir / "keys" / "kek.key"
+
+    def kek_source(self) -> KekSource:
+        """Where this store's KEK comes from. Several processes share a PostgreSQL store: they
+        must be given one KEK, so it is never made up here."""
+        return KekSource(
+            value=self.kek,
+            file=self.kek_path,
+            create=self.create_kek and not self.uses_postgres,
+        )
 
     def event_store_env(self) -> dict[str, str]:
         if not self.database_url:

@@ -28,6 +28,7 @@ class Cursor(Protocol):
 class Database(Protocol):
     blob: str
     bigint: str
+    in_memory: bool
 
     def transaction(self, write: bool) -> contextlib.AbstractContextManager[Cursor]: ...
 
@@ -37,6 +38,7 @@ class SQLiteDatabase:
 
     blob = "BLOB"
     bigint = "INTEGER"
+    in_memory = False
 
     def __init__(self, recorder: SQLiteRecorder) -> None:
         self.datastore = recorder.datastore
@@ -57,6 +59,7 @@ class MemoryDatabase:
 
     blob = "BLOB"
     bigint = "INTEGER"
+    in_memory = True
 
     def __init__(self) -> None:
         self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
@@ -81,6 +84,7 @@ class MemoryDatabase:
 class PostgresDatabase:
     blob = "BYTEA"
     bigint = "BIGINT"
+    in_memory = False
 
     def __init__(self, recorder: PostgresRecorder) -> None:
         self.datastore = recorder.datastore

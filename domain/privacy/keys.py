@@ -374,6 +374,11 @@ class KeyStore:
         next poll), after the keys are dropped from memory."""
         self._hooks.append(hook)
 
+    def off_shred(self, hook: ShredHook) -> None:
+        """Stops calling `hook` (an application sharing this store is closed)."""
+        if hook in self._hooks:
+            self._hooks.remove(hook)
+
     @property
     def generation(self) -> int:
         """The store's shred generation as this process last saw it."""

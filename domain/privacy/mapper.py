@@ -61,12 +61,18 @@ def sensitive_names() -> frozenset[str]:
     return frozenset(found)
 
 
-@functools.cache
 def candidates(event_class: type[Any]) -> tuple[str, ...]:
     """The attributes of a trajectory event that may hold a sealed value; () for others."""
-    if not (isinstance(event_class, type) and issubclass(event_class, Trajectory.Event)):
-        return ()
-    return tuple(sorted(set(typing.get_type_hints(event_class)) & sensitive_names()))
+    found = _CANDIDATES.get(event_class)
+    if found is None:
+        found = ()
+        if issubclass(event_class, Trajectory.Event):
+            found = tuple(sorted(set(typing.get_type_hints(event_class)) & sensitive_names()))
+        _CANDIDATES[event_class] = found
+    return found
+
+
+_CANDIDATES: dict[type[Any], tuple[str, ...]] = {}
 
 
 def _seal_bytes(data: bytes, key_id: str, key: bytes, where: bytes) -> bytes:
