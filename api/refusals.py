@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from projections.audit.render import day
+
 RULES: dict[str, tuple[str, str]] = {
     "R1": ("Wie en wanneer", "elke stap vermeldt wie hem zette, in welke rol, en waarom"),
     "R2": (
@@ -60,6 +62,15 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "R15": ("Herkansing", "na een niet-geslaagde high-stake eerst een ontwikkelplan"),
     "R16": ("Afgesloten is afgesloten", "een bekrachtigd geslaagd traject is afgesloten"),
+    # The privacy rules (domain/privacy): who may erase and export, and the legal hold.
+    "P1": (
+        "Privacy",
+        "verwijderen en inzage doet de privacyfunctionaris; inzage ook de student zelf",
+    ),
+    "P2": (
+        "Bewaarplicht",
+        "een examendossier wordt bewaard tot de wettelijke bewaartermijn verstreken is",
+    ),
 }
 
 # What `_require_text` names (domain/trajectory.py): "<what> must not be empty".
@@ -184,6 +195,15 @@ PATTERNS: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
         (
             r"a CGI must be held first: (?P<why>.+)",
             lambda m: "Eerst moet een criteriumgericht interview worden gehouden.",
+        ),
+        (
+            r"the exam record of (?P<student>.+) is under a legal hold until "
+            r"(?P<day>\d{4}-\d{2}-\d{2}); an erasure request is carried out when it ends",
+            lambda m: (
+                f"Het examendossier van {m['student']} valt onder de wettelijke bewaarplicht "
+                f"tot {day(m['day'])}; een verzoek om verwijdering wordt uitgevoerd zodra die "
+                "afloopt."
+            ),
         ),
         (
             r"the assessment has( already)? been concluded",

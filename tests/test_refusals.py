@@ -47,7 +47,8 @@ def _sample(node: ast.expr) -> str | None:
 def test_every_rule_has_its_dutch_name_and_sentence() -> None:
     rules_in_domain = {rule for rule, _ in _messages({"RuleViolation", "InvalidInput"})}
     assert rules_in_domain <= set(RULES)
-    assert set(RULES) == {f"R{n}" for n in range(1, 17)}
+    # R1-R16 of the domain, and the privacy rules: who may erase (P1), the legal hold (P2).
+    assert set(RULES) == {f"R{n}" for n in range(1, 17)} | {"P1", "P2"}
     for rule, (name, sentence) in RULES.items():
         assert name and sentence
         assert rule_title(rule) == f"{rule} {name}"

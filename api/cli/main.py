@@ -50,6 +50,7 @@ MODULES = (
     "witness",
     "report",
     "inspection",
+    "privacy",
 )
 
 

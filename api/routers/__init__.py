@@ -11,6 +11,7 @@ from api.routers import (
     dossier,
     health,
     persons,
+    privacy,
     programs,
     projections,
     read_models,
@@ -29,6 +30,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     projections.router,
     audit.router,
+    privacy.router,
     health.router,
     # The Dutch web pages (api/web): their paths are Dutch and never shadow the API's.
     web.router,

@@ -101,7 +101,8 @@ class Eraser:
         command = c.RequestErasure(
             student_id=student_id, classes=classes, reason=reason, occurred_on=occurred_on
         )
-        return self.app.execute(command, actor, idempotency).aggregate_id  # type: ignore[no-any-return]
+        found: uuid.UUID = self.app.execute(command, actor, idempotency).aggregate_id
+        return found
 
     def erase(
         self,
