@@ -52,7 +52,7 @@ def caller(label: str, person: str, role: Role | None, *relations: Relation) -> 
 
 CALLERS = (
     caller("anonymous", "", None),
-    caller("own student", "student-1", Role.STUDENT, R.STUDENT),
+    caller("own student", "student-1", Role.STUDENT, R.STUDENT, R.DATA_SUBJECT),
     caller("fellow student", "student-2", Role.STUDENT, R.PEER),
     caller("student of another program", "student-3", Role.STUDENT),
     caller("coach", "coach-1", Role.COACH, R.COACH, R.PROGRAM_COACH, R.PROGRAM_STAFF),
@@ -71,6 +71,7 @@ CALLERS = (
     caller("program administration", "admin-1", Role.ADMIN, R.ADMINISTRATION),
     caller("supervisor asked for feedback", "supervisor-1", Role.EXTERNAL, R.REQUESTED),
     caller("outsider", "external-9", Role.EXTERNAL),
+    caller("privacy officer", "privacy-1", Role.PRIVACY, R.PRIVACY_OFFICER),
 )
 
 
@@ -115,10 +116,15 @@ class World:
         HttpJourney(api, self.program_id, "student-2").start()
         HttpJourney(api, self.other_program, "student-3").start()
 
+    def target(self, op: Operation) -> str:
+        """What the operation's path names: the world's student, or its trajectory."""
+        return "student-1" if "{student_id}" in op.path else self.trajectory_id
+
     def path(self, op: Operation, trajectory_id: str | None = None) -> str:
         values = {
             "program_id": self.program_id,
             "trajectory_id": trajectory_id or self.trajectory_id,
+            "student_id": trajectory_id or "student-1",
             "evidence_id": "ev-1",
             "attempt": "1",
             "number": "1",
@@ -178,6 +184,9 @@ def expectation(op: Operation, variant: str, who: Caller) -> str:
             return "allowed" if relations & readers else "404"
         return "403" if relations & readers else "404"
     assert op.read is not None
+    if op.read.over == "student":
+        # Of one student: to anyone who may not read it, the student does not exist.
+        return "allowed" if relations & op.read.readers else "404"
     if op.read.over == "trajectory":
         if relations & op.read.readers:
             return "allowed"
@@ -248,11 +257,11 @@ def test_authorization_matrix(world: World, op: Operation, variant: str, who: Ca
         unknown = str(uuid.uuid4())
         missing = world.call(op, variant, who, trajectory_id=unknown).json()
         assert problem == {
-            k: v.replace(unknown, world.trajectory_id) if isinstance(v, str) else v
+            k: v.replace(unknown, world.target(op)) if isinstance(v, str) else v
             for k, v in missing.items()
         }
     else:
-        hidden = op.command is not None or (op.read is not None and op.read.over == "trajectory")
+        hidden = op.command is not None or (op.read is not None and op.read.hidden)
         refused = {401, 403} | ({404} if hidden else set())
         assert status not in refused, response.text
 
