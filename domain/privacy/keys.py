@@ -320,6 +320,9 @@ class KeyStore:
                 for r in rows
             )
             self._forget(shredded)
+            if self._generation == generation - 1:
+                # No other shred in between: nothing for this process to catch up with.
+                self._generation = generation
         if shredded:
             self._tell(ShredNotice(student_id, shredded, local=True))
         return list(shredded)
