@@ -77,6 +77,11 @@ TAGS: list[dict[str, str]] = [
         "description": "The exam committee's annual report: decisions, assessment, "
         "borging and corrections over a period, as data, HTML, PDF or CSV.",
     },
+    {
+        "name": "privacy",
+        "description": "What is due for erasure, erasure requests, and a student's access "
+        "export (everything stored about them).",
+    },
     {"name": "health", "description": "Whether the service and its store are up."},
 ]
 

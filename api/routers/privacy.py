@@ -142,6 +142,5 @@ router.add_api_route(
     summary=ERASURE.summary,
     description=ERASURE.description,
     operation_id=ERASURE.operation_id,
-    tags=[ERASURE.tag],
     responses=problems(400, 401, 403, 404, 409, 422),
 )
