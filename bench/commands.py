@@ -1,12 +1,18 @@
-"""In-process command throughput on PostgreSQL, beside raw locked single-row inserts.
+"""In-process command throughput on PostgreSQL, with and without encryption at rest, beside
+raw locked single-row inserts.
 
-    python -m bench.commands [--seconds 10] [--threads 1 4] [--trajectories 200]
+    python -m bench.commands [--seconds 10] [--threads 1 4] [--trajectories 200] [--rounds 2]
 
 The project figure: a realistic mix of commands (evidence, self and coach feedback, progress
 checks) through the application service on many trajectories, every command a full
 load-decide-save with rule checks. The baseline: single-row INSERT transactions into a table
 shaped like the event table, each taking the same `LOCK TABLE … IN EXCLUSIVE MODE` the event
 store takes. Both run in the same process against the same server, at the same concurrency.
+
+With and without encryption: the same mix, once sealing every marked value under the student's
+keys (as the application always does) and once with the mapper writing plaintext, as a release
+before encryption did. The two alternate over the rounds (plain, sealed, sealed, plain, ...) so
+that a slow stretch of a shared machine weighs on both alike; each figure is the mean.
 """
 
 from __future__ import annotations
@@ -158,9 +164,14 @@ def prepare(app: Bewijsketen, trajectories: int) -> CommandMix:
 
 
 def measure_in_process(
-    database_url: str, seconds: float, threads: int = 4, trajectories: int = 200
+    database_url: str,
+    seconds: float,
+    threads: int = 4,
+    trajectories: int = 200,
+    encrypted: bool = True,
 ) -> float:
-    """Commands/s of the realistic mix through the application service, in a fresh schema."""
+    """Commands/s of the realistic mix through the application service, in a fresh schema;
+    `encrypted=False` writes plaintext (the baseline of encryption at rest)."""
     with fresh_schema(database_url) as schema:
         settings = Settings(
             database_url=database_url,
@@ -169,6 +180,9 @@ def measure_in_process(
             _env_file=None,
         )
         app = build_application(settings.store)
+        if not encrypted:
+            # The mapper without its key store writes as a release before encryption did.
+            app.sealing_mapper.keys = None
         try:
             mix = prepare(app, trajectories)
             return run_threads(threads, seconds, lambda n: mix.worker(n, threads))
@@ -223,13 +237,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--trajectories", type=int, default=200)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="measurements of each of plain and sealed"
+    )
     args = parser.parse_args()
     with fresh_database() as url:
-        print(f"{'threads':>7} {'project cmd/s':>14} {'raw insert/s':>13} {'ratio':>6}")
+        print(
+            f"{'threads':>7} {'plain cmd/s':>12} {'sealed cmd/s':>13} {'sealed/plain':>13} "
+            f"{'raw insert/s':>13} {'sealed/raw':>11}"
+        )
         for threads in args.threads:
-            project = measure_in_process(url, args.seconds, threads, args.trajectories)
+            figures: dict[bool, list[float]] = {False: [], True: []}
+            for n in range(2 * args.rounds):
+                encrypted = n % 4 in (1, 2)
+                figures[encrypted].append(
+                    measure_in_process(url, args.seconds, threads, args.trajectories, encrypted)
+                )
+            plain = sum(figures[False]) / len(figures[False])
+            sealed = sum(figures[True]) / len(figures[True])
             raw = measure_raw_inserts(url, args.seconds, threads)
-            print(f"{threads:>7} {project:>14.0f} {raw:>13.0f} {project / raw:>6.2f}")
+            print(
+                f"{threads:>7} {plain:>12.0f} {sealed:>13.0f} {sealed / plain:>13.2f} "
+                f"{raw:>13.0f} {sealed / raw:>11.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -218,34 +218,32 @@ class KeyStore:
             if key is not None:
                 return key_id, key
         with self._lock:
-            row = self._live_row(student_id, retention.value)
-            if row is None:
-                new_id = uuid.uuid4().hex
-                wrapped = self.kek.wrap(
-                    os.urandom(DATA_KEY_BYTES), _context(new_id, student_id, retention.value)
+            # One transaction: insert a new key unless a live one exists, then read the live
+            # one (ours, or a concurrent creator's that committed first).
+            new_id = uuid.uuid4().hex
+            new_key = self.kek.wrap(
+                os.urandom(DATA_KEY_BYTES), _context(new_id, student_id, retention.value)
+            )
+            with self.db.transaction(write=True) as run:
+                rows = run(
+                    "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, "
+                    "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+                    "RETURNING key_id, wrapped",
+                    (new_id, student_id, retention.value, new_key, _now()),
                 )
-                with self.db.transaction(write=True) as run:
-                    run(
-                        "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, "
-                        "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (new_id, student_id, retention.value, wrapped, _now()),
+                if not rows:
+                    rows = run(
+                        "SELECT key_id, wrapped FROM {p}privacy_keys "
+                        "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
+                        (student_id, retention.value),
                     )
-                row = self._live_row(student_id, retention.value)
-                assert row is not None, "a live key was created and is gone at once"
+            assert rows, "no live key, and none could be created"
+            row = (str(rows[0][0]), bytes(rows[0][1]))
             key_id, wrapped_key = row
             key = self.kek.unwrap(wrapped_key, _context(key_id, student_id, retention.value))
             self._keys[key_id] = key
             self._live[live] = key_id
             return key_id, key
-
-    def _live_row(self, student_id: str, retention: str) -> tuple[str, bytes] | None:
-        with self.db.transaction(write=False) as run:
-            rows = run(
-                "SELECT key_id, wrapped FROM {p}privacy_keys "
-                "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
-                (student_id, retention),
-            )
-        return (str(rows[0][0]), bytes(rows[0][1])) if rows else None
 
     def lookup(self, key_id: str) -> bytes | None:
         """The data key with this id; None when it is shredded (or unknown here)."""
