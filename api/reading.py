@@ -41,6 +41,8 @@ PY_TYPES: dict[str, Any] = {
     "date": date,
     "json": Any,
     "bytes": bytes,
+    # Opened when read: the text, or the placeholder once its key is shredded.
+    "sealed": str,
 }
 MAX_WAIT = 5.0
 MAX_OFFSET = 1_000_000
@@ -137,7 +139,8 @@ def reading(name: str) -> Any:
         response.headers["X-Projection-Position"] = str(position)
         if stale:
             response.headers["X-Projection-Stale"] = "true"
-        return Reading(ReadQueries(service.store), position, stale, state.application.directory)
+        queries = ReadQueries(service.store, state.application.keys.lookup)
+        return Reading(queries, position, stale, state.application.directory)
 
     return dependency
 

@@ -9,6 +9,10 @@ trajectory's version moves on (a view depends only on the trajectory and who rea
 
 Commands never use these objects (they have their own cache in the domain), and time travel
 (`as_of`, `version`) always loads from the store.
+
+What is kept here is decrypted, so a shred evicts it: the key store tells of every shred (this
+process's at once, another's within its poll interval, asked for before each read), and the
+student's trajectories and their rendered answers are dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from eventsourcing.application import project_aggregate
 
 from domain.application import Bewijsketen
 from domain.errors import NotFound
+from domain.privacy.keys import ShredNotice
 from domain.trajectory import Trajectory
 
 T = TypeVar("T")
@@ -47,11 +52,24 @@ class TrajectoryReads:
         self.size = size
         self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        application.keys.on_shred(self._shredded)
+
+    def _shredded(self, notice: ShredNotice) -> None:
+        """Drops the shredded student's trajectories (decrypted) and their rendered answers."""
+        with self._lock:
+            gone = [
+                tid
+                for tid, entry in self._entries.items()
+                if entry.trajectory is None or entry.trajectory.student_id == notice.student_id
+            ]
+            for tid in gone:
+                del self._entries[tid]
 
     def read(self, trajectory_id: uuid.UUID, use: Callable[[Trajectory], T]) -> T:
         """Calls `use` with the current trajectory (raises NotFound if there is none)."""
         if self.size <= 0:
             return use(self.application.get_trajectory(trajectory_id))
+        self.application.keys.refresh()  # another process's shred evicts before this read
         entry = self._entry(trajectory_id)
         with entry.lock:
             return use(self._catch_up(trajectory_id, entry))
@@ -69,6 +87,7 @@ class TrajectoryReads:
             trajectory = self.application.get_trajectory(trajectory_id)
             check(trajectory)
             return trajectory.version, render(trajectory)
+        self.application.keys.refresh()
         entry = self._entry(trajectory_id)
         with entry.lock:
             trajectory = self._catch_up(trajectory_id, entry)

@@ -129,13 +129,7 @@ def apply_events(
     if not events:
         return
     ids = list(dict.fromkeys(str(e.originator_id) for e in events))
-    states: dict[str, TrajectoryState] = {
-        str(tid): TrajectoryState.decode(bytes(stored))
-        for tid, stored in tx.select_by_trajectories(
-            ns, model.state_table, ("trajectory_id", "state"), ids
-        )
-    }
-    _load_definitions(tx, ns, model, (s.key for s in states.values()), definitions)
+    states = load_states(tx, ns, model, ids, definitions)
 
     # Sums need what each trajectory contributed before; its own rows are simply replaced
     # (nearly every event changes them anyway: version, time of the latest activity).
@@ -171,7 +165,34 @@ def apply_events(
             f"DO NOTHING",
             new_definitions,
         )
+    replace_trajectories(tx, ns, model, ids, states, old_contrib, definitions)
 
+
+def load_states(
+    tx: Tx, ns: Namespace, model: ReadModel, ids: Sequence[str], definitions: Definitions
+) -> dict[str, TrajectoryState]:
+    """The stored states of those trajectories the model holds (their definitions loaded)."""
+    states: dict[str, TrajectoryState] = {
+        str(tid): TrajectoryState.decode(bytes(stored))
+        for tid, stored in tx.select_by_trajectories(
+            ns, model.state_table, ("trajectory_id", "state"), ids
+        )
+    }
+    _load_definitions(tx, ns, model, (s.key for s in states.values()), definitions)
+    return states
+
+
+def replace_trajectories(
+    tx: Tx,
+    ns: Namespace,
+    model: ReadModel,
+    ids: Sequence[str],
+    states: dict[str, TrajectoryState],
+    old_contrib: dict[str, Contributions],
+    definitions: Definitions,
+) -> None:
+    """Writes the trajectories' new states: their rows replaced, the aggregates moved by the
+    difference from what they contributed before (`old_contrib`), the states stored."""
     inserts: dict[str, list[Row]] = defaultdict(list)
     deltas: dict[str, dict[Row, list[int]]] = {}
     for tid in ids:

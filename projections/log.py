@@ -18,6 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.application import Bewijsketen
+from projections import sealed
 from projections.events import TOPICS
 
 
@@ -86,8 +87,9 @@ def batches(
 
 
 def decode(app: Bewijsketen, notifications: Sequence[Notification]) -> list[Any]:
-    to_domain_event = app.mapper.to_domain_event
-    return [to_domain_event(n) for n in notifications]
+    """The events as the read models fold them: sealed values not opened (`sealed.decoder`)."""
+    to_event = sealed.decoder(app)
+    return [to_event(n) for n in notifications]
 
 
 def count_after(recorder: ApplicationRecorder, position: int, cap: int) -> int:
@@ -117,6 +119,6 @@ def oldest_pending_at(app: Bewijsketen, position: int) -> datetime | None:
     found = app.recorder.select_notifications(position + 1, 1)
     if not found:
         return None
-    event: Any = app.mapper.to_domain_event(found[0])
+    event: Any = app.mapper.to_sealed_event(found[0])
     moment: datetime = event.timestamp
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

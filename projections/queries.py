@@ -15,7 +15,8 @@ from typing import Any
 
 from domain import moments
 from domain.policy import Relation, RowScope
-from projections import codec
+from domain.privacy.envelope import KeyLookup
+from projections import codec, sealed
 from projections.escape import unescape_json
 from projections.models.borging import CHECKS, EXCEPTIONS
 from projections.models.calibration import ASSESSORS, PAIRS
@@ -101,19 +102,26 @@ class Page:
     total: int | None = None
 
 
-def decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """JSON columns come back as text from SQLite; parse them like PostgreSQL's jsonb."""
+def decode(table: Table, row: dict[str, Any], keys: KeyLookup | None = None) -> dict[str, Any]:
+    """JSON columns come back as text from SQLite; parse them like PostgreSQL's jsonb. Sealed
+    columns are opened with the key store (the placeholder where a key is shredded, or for
+    anything sealed when no key store is given)."""
     for column in table.columns:
         if column.type == "json":
             value = row.get(column.name)
             parsed = codec.loads(value) if isinstance(value, str) else value
             row[column.name] = unescape_json(parsed)
+        elif column.type == "sealed" and column.name in row:
+            row[column.name] = sealed.open_column(row[column.name], keys)
     return row
 
 
 class ReadQueries:
-    def __init__(self, store: ReadStore) -> None:
+    def __init__(self, store: ReadStore, keys: KeyLookup | None = None) -> None:
+        """`keys` opens sealed columns (`app.keys.lookup`); without it they read as the
+        placeholder."""
         self.store = store
+        self.keys = keys
 
     def where(self) -> Where:
         return Where(self.store)
@@ -136,7 +144,7 @@ class ReadQueries:
             where.params,
         )
         more = len(rows) > limit
-        items = [decode(table, row) for row in rows[:limit]]
+        items = [decode(table, row, self.keys) for row in rows[:limit]]
         total = self.count(table, where, columns) if more or offset else len(items)
         return Page(items, limit, offset, offset + limit if more else None, total)
 
@@ -170,9 +178,9 @@ class ReadQueries:
             f"SELECT * FROM {self.q(LIGHTS)}{where.sql()} ORDER BY seq", where.params
         )
         return {
-            "trajectory": decode(TRAJECTORIES, found[0]),
-            "outcomes": [decode(OUTCOMES, r) for r in outcomes],
-            "lights": [decode(LIGHTS, r) for r in lights],
+            "trajectory": decode(TRAJECTORIES, found[0], self.keys),
+            "outcomes": [decode(OUTCOMES, r, self.keys) for r in outcomes],
+            "lights": [decode(LIGHTS, r, self.keys) for r in lights],
         }
 
     # ---- cohorts

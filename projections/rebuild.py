@@ -22,7 +22,7 @@ from typing import Any
 from domain.application import Bewijsketen
 from domain.persistence.outage import is_unavailable
 from domain.trajectory import Trajectory
-from projections import log
+from projections import log, sealed
 from projections.engine import ReadModel, apply_events, write_all
 from projections.events import Definitions
 from projections.failures import PoisonEvent, describe, error_text
@@ -57,7 +57,7 @@ def fold(
 ) -> dict[uuid.UUID, TrajectoryState]:
     """Every trajectory's state after the log up to `upto`, read and decoded once."""
     states: dict[uuid.UUID, TrajectoryState] = {}
-    to_domain_event = app.mapper.to_domain_event
+    to_domain_event = sealed.decoder(app)  # sealed values are kept, never opened
     for notifications in log.batches(app, 0, upto, batch):
         for notification in notifications:
             event: Any = to_domain_event(notification)

@@ -19,7 +19,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnType = Literal["uuid", "text", "int", "bool", "float", "time", "date", "json", "bytes"]
+# `sealed`: a sensitive text as `projections.sealed` keeps it (JSON as text: an envelope with its
+# place, the placeholder, or a plain text of an event stored before encryption).
+ColumnType = Literal[
+    "uuid", "text", "int", "bool", "float", "time", "date", "json", "bytes", "sealed"
+]
 TableKind = Literal["rows", "aggregate", "state", "definitions"]
 
 PG_TYPES: dict[str, str] = {
@@ -32,6 +36,7 @@ PG_TYPES: dict[str, str] = {
     "date": "date",
     "json": "jsonb",
     "bytes": "bytea",
+    "sealed": "text",
 }
 SQLITE_TYPES: dict[str, str] = {
     "uuid": "TEXT",
@@ -43,6 +48,7 @@ SQLITE_TYPES: dict[str, str] = {
     "date": "TEXT",
     "json": "TEXT",
     "bytes": "BLOB",
+    "sealed": "TEXT",
 }
 
 

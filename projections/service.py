@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from domain.application import Bewijsketen
 from projections.config import ProjectionConfig
 from projections.engine import ReadModel
 from projections.models import all_models
+from projections.purge import purge_trajectories
 from projections.runner import Runner, status, wait_for_position
 from projections.store import ReadStore, open_store
 
@@ -78,6 +81,10 @@ class ProjectionService:
         if self.run_here:
             report["apply_lag_seconds"] = self.runner.lag_percentiles()
         return report
+
+    def purge(self, trajectory_ids: Iterable[uuid.UUID]) -> int:
+        """After a shred: the rows of these trajectories derived again (`projections.purge`)."""
+        return purge_trajectories(self.app, self.store, trajectory_ids, self.models)
 
     def wait_for(self, name: str, position: int, timeout: float) -> int:
         committed = self.runner.committed if self.running else None

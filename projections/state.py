@@ -18,11 +18,11 @@ from domain import moments, rules
 from domain.program import ProgramDefinition
 from domain.trajectory import Trajectory, event_classes
 from domain.values import Decision, EarlyRoute, GreenLight, Phase, Verdict
-from projections import codec
+from projections import codec, sealed
 
 # Part of every read model's fingerprint: a change of the stored state's shape or meaning
 # rebuilds the read models from the log.
-STATE_VERSION = 4
+STATE_VERSION = 5
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -45,6 +45,7 @@ class AttemptState:
     portfolio: list[str]
     early: bool
     requested_at: str
+    # Whether the request explained declared AI or external use (the text itself is not kept).
     ai_explanation: bool
     # Facts as they stood at the request, for the borging checklist.
     route_at_request: str | None
@@ -77,7 +78,8 @@ class AttemptState:
     interview_at: str | None = None
     answers: list[dict[str, Any]] = field(default_factory=list)
     vote_log: list[list[Any]] = field(default_factory=list)  # [member, vote, round, at]
-    follow_ups: list[list[Any]] = field(default_factory=list)  # [item, action, by, at]
+    # [item, action, by, at]; the action is a sealed reference (`projections.sealed`)
+    follow_ups: list[list[Any]] = field(default_factory=list)
     # Portfolio items withdrawn after the request (the borging follows them up).
     withdrawn_after: list[str] = field(default_factory=list)
 
@@ -146,7 +148,8 @@ class TrajectoryState:
     latest_levels: dict[str, str] = field(default_factory=dict)
     medium_stake_at: str | None = None
     green_light: str | None = None
-    green_light_note: str = ""
+    # The rationale, or the advice when withheld: a sealed reference (`projections.sealed`).
+    green_light_note: Any = ""
     green_light_at: str | None = None
     green_light_on: str | None = None
     early_route: str | None = None
@@ -154,7 +157,7 @@ class TrajectoryState:
     corrections: int = 0
     closed: bool = False
     # Dated facts for the reports: [requested|granted|refused, at] per early-route event, and
-    # [corrects version, reason, by, role, at] per correction.
+    # [corrects version, reason, by, role, at] per correction (the reason a sealed reference).
     early_log: list[list[str]] = field(default_factory=list)
     correction_log: list[list[Any]] = field(default_factory=list)
     # Not stored: the facts and next step of the version they were computed for, so that the
@@ -395,12 +398,12 @@ def _medium_stake(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 
 
 def _green_light_given(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.green_light, s.green_light_note = GreenLight.GIVEN.value, e.rationale
+    s.green_light, s.green_light_note = GreenLight.GIVEN.value, sealed.reference(e.rationale)
     s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
 def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    s.green_light, s.green_light_note = GreenLight.WITHHELD.value, e.advice
+    s.green_light, s.green_light_note = GreenLight.WITHHELD.value, sealed.reference(e.advice)
     s.green_light_at, s.green_light_on = timestamp(e), day(e)
 
 
@@ -428,7 +431,7 @@ def _high_stake_requested(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
             requested_at=timestamp(e),
             requested_on=day(e),
             first_version=int(e.originator_version),
-            ai_explanation=bool(e.ai_explanation.strip()),
+            ai_explanation=sealed.given(e.ai_explanation),
             route_at_request=route,
             givers_at_request={code: len(s.givers.get(code, ())) for code in d.outcome_codes},
         )
@@ -530,12 +533,20 @@ def _correction(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     s.corrections += 1
     role = _value(e.actor.role)
     s.correction_log.append(
-        [int(e.corrects_version), e.reason, e.actor.person_id, role, timestamp(e)]
+        [
+            int(e.corrects_version),
+            sealed.reference(e.reason),
+            e.actor.person_id,
+            role,
+            timestamp(e),
+        ]
     )
 
 
 def _follow_up(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
-    _attempt(s, e).follow_ups.append([e.item, e.action, e.actor.person_id, timestamp(e)])
+    _attempt(s, e).follow_ups.append(
+        [e.item, sealed.reference(e.action), e.actor.person_id, timestamp(e)]
+    )
 
 
 T = Trajectory

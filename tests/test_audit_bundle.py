@@ -39,6 +39,7 @@ from projections.audit.checkpoint import (
 )
 from projections.audit.config import AuditConfig
 from projections.audit.dossier import DossierEvent, build_dossier
+from projections.audit.envelopes import open_event
 from projections.audit.keys import key_id as legacy_key_id
 from projections.audit.keys import public_pem
 from projections.audit.leaf import encode_leaf
@@ -435,7 +436,24 @@ def first_format_bundle(audit: AuditRuntime, journey: Journey) -> dict[str, byte
         audit.signing_key.sign(note.encode()),
         legacy=True,
     )
-    dossier, events = dossier_of(audit.app, audit.store, journey.id, None)
+    _, events = dossier_of(audit.app, audit.store, journey.id, None)
+    # The first format carries no data keys: the events' sealed values read as gone.
+    dossier = build_dossier(
+        str(journey.id),
+        [
+            DossierEvent(
+                e.event.position,
+                e.event.aggregate_id,
+                e.event.version,
+                e.event.topic,
+                open_event(
+                    decode_plain(e.row.state), lambda _: None, e.event.aggregate_id, e.event.topic
+                ).data,
+                e.event.leaf_hash,
+            )
+            for e in events
+        ],
+    )
     proofs = inclusion_many(audit.store, [e.row.position for e in events], size)
     lines = [
         json.dumps(

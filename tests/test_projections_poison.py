@@ -266,7 +266,7 @@ def test_nul_and_control_characters_in_every_text_field_keep_the_read_models_cur
     }
     assert read_store.failures() == {}
     # What the store holds escaped reads back as the domain wrote it.
-    queries = ReadQueries(read_store)
+    queries = ReadQueries(read_store, app.keys.lookup)
     progress = queries.progress_of(walk.id, queries.where().eq("trajectory_id", walk.id))
     assert progress is not None
     row = progress["trajectory"]

@@ -25,6 +25,7 @@ from api.state import AppState
 from api.web import dutch as nl
 from api.web.context import Hidden, Visit, current_session, page, parse_id, visitor
 from domain.history import history
+from domain.privacy.keys import ShredNotice
 from domain.program import ProgramDefinition
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
@@ -224,16 +225,35 @@ TIMELINES = 1000
 _TIMELINES_LOCK = threading.Lock()
 
 
+def _timelines(state: AppState) -> OrderedDict[Any, list[dict[str, Any]]]:
+    """The kept timelines. They hold decrypted texts, so a shred drops the student's (the key
+    store tells of every shred: this process's at once, another's at its next poll)."""
+    with _TIMELINES_LOCK:
+        found: OrderedDict[Any, list[dict[str, Any]]] | None = state.extras.get("web-timelines")
+        if found is None:
+            cache = found = state.extras["web-timelines"] = OrderedDict()
+            keys = state.application.keys
+
+            def shredded(notice: ShredNotice) -> None:
+                gone = set(keys.trajectories_of(notice.student_id))
+                with _TIMELINES_LOCK:
+                    for key in [k for k in cache if k[0] in gone]:
+                        del cache[key]
+
+            keys.on_shred(shredded)
+    return found
+
+
 def timeline(
     state: AppState, trajectory_id: uuid.UUID, actor: Actor, up_to: int, view: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The timeline up to a version, kept: events never change, so the rows of a trajectory up
-    to version N for one reader (and what is sealed to them) are the same every time."""
+    to version N for one reader (and what is sealed to them) are the same every time, until the
+    student's keys are shredded."""
     sealed = sealed_attempts(view)
     key = (trajectory_id, up_to, actor, frozenset(sealed))
-    cache: OrderedDict[Any, list[dict[str, Any]]] = state.extras.setdefault(
-        "web-timelines", OrderedDict()
-    )
+    state.application.keys.refresh()
+    cache = _timelines(state)
     found = cache.get(key)
     if found is None:
         found = _timeline(state, trajectory_id, actor, up_to, sealed)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from domain.application import Bewijsketen
 from projections.audit import bundle_format as fmt
+from projections.audit import envelopes
 from projections.audit.checkpoint import Checkpoint
 from projections.audit.merkle import consistency_proof, tree_root
 from projections.audit.proofs import inclusion_many
 from projections.audit.render import render_html
-from projections.audit.source import dossier_of
+from projections.audit.source import SourcedEvent, dossier_of
 from projections.audit.store import AuditStore
 from projections.audit.tlog import TlogProof
 
@@ -76,6 +77,7 @@ def bundle_files(
         files[fmt.TIMESTAMP] = token
     files |= {
         fmt.EVENTS: ("\n".join(lines) + "\n").encode(),
+        fmt.KEYS: envelopes.keys_text(_live_keys(app, events)),
         fmt.CHECKPOINT: note.encode(),
         fmt.LOG_KEY: (log_vkey + "\n").encode(),
         fmt.DOSSIER_JSON: fmt.canonical_json(dossier),
@@ -93,6 +95,18 @@ def bundle_files(
     }
     files[fmt.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     return files
+
+
+def _live_keys(app: Bewijsketen, events: Sequence[SourcedEvent]) -> dict[str, bytes]:
+    """The data keys that opened the events' sealed values: the verifier opens them again to
+    render the dossier. Shredded keys are not among them (their values read as gone)."""
+    found: dict[str, bytes] = {}
+    for key_id in sorted({k for e in events for k in e.keys}):
+        key = app.keys.lookup(key_id)
+        if key is None:
+            raise BundleError(f"data key {key_id} was shredded while the bundle was made: retry")
+        found[key_id] = key
+    return found
 
 
 def _consistency(store: AuditStore, held: Checkpoint, checkpoint: Checkpoint) -> bytes:

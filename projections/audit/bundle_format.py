@@ -8,6 +8,8 @@
     consistency/<size>.txt    optional: consistency proofs from checkpoints a verifier holds
     checkpoint.tsr            optional: an RFC 3161 timestamp of the checkpoint
     log.vkey                  the log's verifier key, as the bundle claims it (not a trust anchor)
+    keys.json                 the student's data keys that open the events' sealed values (those
+                              not shredded): the bundle holds the readable dossier anyway
     dossier.json              the dossier as data, rebuilt from events.jsonl by the verifier
     dossier.html              the Dutch rendering, regenerated and compared byte for byte
     LEESMIJ.txt               how to verify, in Dutch (fixed text)
@@ -22,18 +24,19 @@ from typing import Any
 
 from projections.audit.note import b64
 
-FORMAT = "bewijsketen-dossier-bundle/2"
+FORMAT = "bewijsketen-dossier-bundle/3"
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
 CHECKPOINT = "checkpoint.txt"
 LOG_KEY = "log.vkey"
+KEYS = "keys.json"
 TIMESTAMP = "checkpoint.tsr"
 DOSSIER_JSON = "dossier.json"
 DOSSIER_HTML = "dossier.html"
 README = "LEESMIJ.txt"
 PROOF_DIR = "proofs/"
 CONSISTENCY_DIR = "consistency/"
-FILES = (EVENTS, CHECKPOINT, LOG_KEY, DOSSIER_JSON, DOSSIER_HTML, README)
+FILES = (EVENTS, CHECKPOINT, LOG_KEY, KEYS, DOSSIER_JSON, DOSSIER_HTML, README)
 OPTIONAL = (TIMESTAMP,)
 MANIFEST_KEYS = frozenset(
     {"format", "trajectory_id", "attempt", "tree_size", "origin", "log_key", "files"}
@@ -68,17 +71,23 @@ def consistency_size(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def required_files(version: int) -> tuple[str, ...]:
+    """The files a bundle of this format version must hold besides the manifest."""
+    return {1: V1_FILES, 2: V2_FILES}.get(version, FILES)
+
+
 def known_name(name: str, version: int | None = None) -> bool:
-    """Whether `name` belongs to a bundle of this format version (of either, if None)."""
+    """Whether `name` belongs to a bundle of this format version (of any, if None)."""
     first = name in V1_FILES or name == MANIFEST
     second = (
-        name in FILES
+        name in V2_FILES
         or name in OPTIONAL
         or name == MANIFEST
         or proof_position(name) is not None
         or consistency_size(name) is not None
     )
-    return {1: first, 2: second}.get(version or 0, first or second)
+    third = second or name == KEYS
+    return {1: first, 2: second, 3: third}.get(version or 0, first or third)
 
 
 def consistency_text(first: int, second: int, path: list[bytes]) -> str:
@@ -88,6 +97,35 @@ def consistency_text(first: int, second: int, path: list[bytes]) -> str:
 
 
 README_TEXT = """Besluitdossier uit bewijsketen
+==============================
+
+Deze map is een zelfstandig, controleerbaar dossier van een besluit over een leertraject.
+
+- dossier.html    het dossier om te lezen en af te drukken (tijdlijn, niveaus per leeropbrengst)
+- events.jsonl    alle gebeurtenissen zoals ze zijn opgeslagen (base64), een per regel
+- proofs/         per gebeurtenis het bewijs van opname in het logboek (c2sp.org/tlog-proof)
+- checkpoint.txt  het ondertekende controlepunt (C2SP), met de handtekeningen van getuigen
+- checkpoint.tsr  indien aanwezig: een tijdstempel van het controlepunt (RFC 3161)
+- log.vkey        de sleutel die het dossier zelf noemt (vertrouw liever de gepubliceerde)
+- keys.json       de sleutels die de versleutelde teksten van de student openen; teksten
+                  waarvan de sleutel vernietigd is, staan er als [verwijderd]
+- dossier.json    het dossier als gegevens
+- manifest.json   de SHA-256 van elk bestand
+
+Dit bestand bevat persoonsgegevens: bewaar en deel het zoals het dossier zelf.
+
+Controleren zonder database:
+    bewijsketen audit verify-export --policy <beleid> <dit-bestand>.zip
+Het beleid (c2sp.org/tlog-policy) noemt de sleutel van het logboek zoals de instelling die
+publiceert (GET /audit/public-key, veld vkey), de getuigen en hoeveel er moeten tekenen.
+Het formaat staat beschreven in docs/audit.md, zodat u ook een eigen controle kunt schrijven.
+"""
+
+
+# The second format (bundles written before sealed values: no keys.json) is still verified.
+V2_FORMAT = "bewijsketen-dossier-bundle/2"
+V2_FILES = (EVENTS, CHECKPOINT, LOG_KEY, DOSSIER_JSON, DOSSIER_HTML, README)
+V2_README_TEXT = """Besluitdossier uit bewijsketen
 ==============================
 
 Deze map is een zelfstandig, controleerbaar dossier van een besluit over een leertraject.

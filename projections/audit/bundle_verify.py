@@ -12,7 +12,9 @@ Parsing is strict, and every refusal names the file (and the line, where there i
    against the checkpoint; the proofs carry that very checkpoint;
 5. held checkpoints (`against`) are consistent with the bundle's, by its consistency proofs;
 6. the RFC 3161 timestamp, if any, covers the checkpoint (checked against the TSA's roots);
-7. dossier.json and dossier.html equal what the same builder and renderer make from the events.
+7. the sealed values of the events open with the data keys of keys.json (each key listed opens
+   one at least; a value whose key is not there, shredded, reads as the placeholder), and
+   dossier.json and dossier.html equal what the same builder and renderer make from the events.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from cryptography import x509
 
 from projections.audit import bundle_format as fmt
-from projections.audit import strict_json
+from projections.audit import envelopes, strict_json
 from projections.audit.checkpoint import Checkpoint, ExternalCheckpoint, from_note
 from projections.audit.dossier import DossierError, DossierEvent, build_dossier
 from projections.audit.keys import SigningKeyError, load_public_pem, raw_public
@@ -147,16 +149,17 @@ def _check_manifest(files: dict[str, bytes], report: BundleReport) -> dict[str, 
         report.fail(f"{fmt.MANIFEST} {exc}")
         return None
     text = raw.decode()
-    formats = {fmt.FORMAT: 2, fmt.V1_FORMAT: 1}
+    formats = {fmt.FORMAT: 3, fmt.V2_FORMAT: 2, fmt.V1_FORMAT: 1}
     version = formats.get(str(manifest.get("format"))) if isinstance(manifest, dict) else None
     if version is None:
         found = manifest.get("format") if isinstance(manifest, dict) else None
         report.fail(
             f"{fmt.MANIFEST} line {strict_json.key_line(text, 'format') or 1}: format "
-            f"{found!r}, expected {fmt.FORMAT!r} (or the first format, {fmt.V1_FORMAT!r})"
+            f"{found!r}, expected {fmt.FORMAT!r} (or an earlier one, {fmt.V2_FORMAT!r} or "
+            f"{fmt.V1_FORMAT!r})"
         )
         return None
-    keys = fmt.MANIFEST_KEYS if version == 2 else fmt.V1_MANIFEST_KEYS
+    keys = fmt.MANIFEST_KEYS if version >= 2 else fmt.V1_MANIFEST_KEYS
     if set(manifest) != keys:
         report.fail(
             f"{fmt.MANIFEST} line 1: the manifest has the keys {sorted(keys)}, "
@@ -180,7 +183,7 @@ def _check_manifest(files: dict[str, bytes], report: BundleReport) -> dict[str, 
         if hashlib.sha256(files[name]).hexdigest() != listed[name]:
             line = strict_json.key_line(text, name)
             report.fail(f"{name} was altered: its SHA-256 differs from {fmt.MANIFEST} line {line}")
-    for name in fmt.FILES if version == 2 else fmt.V1_FILES:
+    for name in fmt.required_files(version):
         if name not in files:
             report.fail(f"{name} is missing from the zip")
     manifest["_version"] = version
@@ -583,9 +586,46 @@ def _check_timestamp(
     report.notes.append(f"{fmt.TIMESTAMP}: the checkpoint existed at {check.gen_time.isoformat()}")
 
 
-def _dossier_events(events: list[dict[str, Any]], report: BundleReport) -> list[DossierEvent]:
+def _bundle_keys(files: dict[str, bytes], report: BundleReport) -> dict[str, bytes] | None:
+    """The data keys of keys.json (none in a bundle of an earlier format); None if unreadable."""
+    raw = files.get(fmt.KEYS)
+    if raw is None:
+        return {}
+    try:
+        return envelopes.parse_keys(strict_json.loads(raw))
+    except strict_json.StrictJsonError as exc:
+        report.fail(f"{fmt.KEYS} {exc}")
+    except ValueError as exc:
+        report.fail(f"{fmt.KEYS}: {exc}")
+    return None
+
+
+def _opened(
+    data: dict[str, Any], item: dict[str, Any], keys: dict[str, bytes], sealed: SealedCount
+) -> dict[str, Any] | None:
+    try:
+        opened = envelopes.open_event(data, keys.get, str(item["aggregate_id"]), item["topic"])
+    except envelopes.EnvelopeError as exc:
+        sealed.failed.append(f"{fmt.EVENTS} line {item['_line']}: {exc}")
+        return None
+    sealed.used |= opened.used
+    sealed.missing |= opened.missing
+    return opened.data
+
+
+@dataclass
+class SealedCount:
+    used: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    failed: list[str] = field(default_factory=list)
+
+
+def _dossier_events(
+    events: list[dict[str, Any]], report: BundleReport, keys: dict[str, bytes]
+) -> list[DossierEvent]:
     out = []
     encrypted = 0
+    sealed = SealedCount()
     for item in events:
         try:
             data = decode_plain(item["_state"])
@@ -606,6 +646,10 @@ def _dossier_events(events: list[dict[str, Any]], report: BundleReport) -> list[
             except strict_json.StrictJsonError as exc:
                 report.fail(f"{fmt.EVENTS} line {item['_line']}: the stored bytes: {exc}")
                 continue
+            opened = _opened(data, item, keys, sealed)
+            if opened is None:
+                continue
+            data = opened
         out.append(
             DossierEvent(
                 item["position"],
@@ -621,6 +665,15 @@ def _dossier_events(events: list[dict[str, Any]], report: BundleReport) -> list[
             f"{encrypted} events are encrypted at rest: their sealed bytes are proven, but their "
             "readable payload cannot be tied to those bytes without the decryption key"
         )
+    for failure in sealed.failed:
+        report.fail(failure)
+    for key_id in sorted(set(keys) - sealed.used):
+        report.fail(f"{fmt.KEYS} lists key {key_id}, which opens no sealed value of {fmt.EVENTS}")
+    if sealed.missing:
+        report.notes.append(
+            f"values sealed with {len(sealed.missing)} keys not in {fmt.KEYS} (shredded) read "
+            f"as {envelopes.PLACEHOLDER}"
+        )
     return out
 
 
@@ -632,10 +685,13 @@ def _check_rendering(
     report: BundleReport,
 ) -> None:
     attempt = manifest.get("attempt")
+    keys = _bundle_keys(files, report)
+    if keys is None:
+        return
     try:
         dossier = build_dossier(
             str(manifest["trajectory_id"]),
-            _dossier_events(events, report),
+            _dossier_events(events, report, keys),
             attempt if isinstance(attempt, int) else None,
         )
     except (DossierError, KeyError, TypeError, ValueError) as exc:
@@ -682,7 +738,9 @@ def verify_bundle_bytes(data: bytes, trust: BundleTrust | None = None) -> Bundle
         _check_against(files, checkpoint, keys, trust, report)
         _check_timestamp(files, checkpoint, trust, report)
     _check_rendering(files, manifest, events, checkpoint, report)
-    readme = fmt.V1_README_TEXT if first_format else fmt.README_TEXT
+    readme = {1: fmt.V1_README_TEXT, 2: fmt.V2_README_TEXT}.get(
+        manifest["_version"], fmt.README_TEXT
+    )
     if files.get(fmt.README) != readme.encode():
         report.fail(f"{fmt.README} differs from the standard text")
     return report

@@ -1,7 +1,8 @@
 """A trajectory's events as stored, with positions, leaf hashes and plain payloads.
 
 The only place where the dossier touches the live application: to find the trajectory's
-program and to decrypt payloads if the store encrypts them.
+program, to open the sealed values of its events with the key store (`envelopes`; the
+placeholder where a key is shredded), and to decrypt payloads if the store encrypts them whole.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.application import Bewijsketen
+from projections.audit import envelopes
 from projections.audit.dossier import DossierEvent, build_dossier
 from projections.audit.leaf import StoredRow, row_hash
 from projections.audit.payload import decode_plain
@@ -23,6 +25,8 @@ class SourcedEvent:
     event: DossierEvent
     # The decrypted payload when the stored bytes are not plain JSON (encryption at rest).
     payload: dict[str, Any] | None
+    # The data keys that opened sealed values of the event (a bundle carries them).
+    keys: frozenset[str] = frozenset()
 
 
 def _plain(app: Bewijsketen, state: bytes) -> tuple[dict[str, Any], bool]:
@@ -50,15 +54,16 @@ def trajectory_events(
         if row.position > last:
             continue
         data, decrypted = _plain(app, row.state)
+        opened = envelopes.open_event(data, app.keys.lookup, str(row.aggregate_id), row.topic)
         event = DossierEvent(
             row.position,
             str(row.aggregate_id),
             row.version,
             row.topic,
-            data,
+            opened.data,
             row_hash(row).hex(),
         )
-        out.append(SourcedEvent(row, event, data if decrypted else None))
+        out.append(SourcedEvent(row, event, data if decrypted else None, frozenset(opened.used)))
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from domain import rules
 from domain.program import ProgramDefinition
 from domain.values import Decision, FeedbackSource
-from projections import codec
+from projections import codec, sealed
 from projections.engine import ReadModel, Row, Rows
 from projections.schema import Column, Table
 from projections.state import TrajectoryState
@@ -37,7 +37,11 @@ TRAJECTORIES = Table(
         ),
         Column("latest_light", "text", doc="the latest traffic light (green, orange, red) or null"),
         Column("green_light", "text", doc="given, withheld or null"),
-        Column("green_light_note", "text", doc="the rationale, or the advice when withheld"),
+        Column(
+            "green_light_note",
+            "sealed",
+            doc="the rationale, or the advice when withheld (sealed, opened when read)",
+        ),
         Column("green_light_at", "time"),
         Column("green_light_on", "date"),
         Column("early_route", "text", doc="requested, granted, refused or null (R8)"),
@@ -170,7 +174,7 @@ class Progress(ReadModel):
             state.phase().value,
             state.latest_light,
             state.green_light,
-            state.green_light_note,
+            sealed.dumps(state.green_light_note),
             state.green_light_at,
             state.green_light_on,
             state.early_route,

@@ -19,7 +19,7 @@ from itertools import combinations
 from domain import rules
 from domain.program import ProgramDefinition
 from domain.values import Verdict
-from projections import codec
+from projections import codec, sealed
 from projections.engine import ReadModel, Row, Rows
 from projections.schema import Column, Table
 from projections.state import TrajectoryState
@@ -143,7 +143,7 @@ CORRECTIONS = Table(
         Column("corrects_version", "int", doc="version of the corrected event (R2)"),
         Column("committee", "bool", doc="recorded by the committee (an appeal's outcome, R16)"),
         Column("corrected_by", "text", doc="who recorded the correction"),
-        Column("reason", "text", doc="why the correction was made"),
+        Column("reason", "sealed", doc="why the correction was made (sealed, opened when read)"),
         Column("at", "time", doc="time of the correction"),
     ),
     key=("trajectory_id", "seq"),
@@ -160,7 +160,7 @@ FOLLOW_UPS = Table(
         Column("seq", "int", doc="1 for the attempt's first follow-up"),
         Column("item", "text", doc="the borging checklist item followed up"),
         Column("program_id", "uuid"),
-        Column("action", "text", doc="what was done about it"),
+        Column("action", "sealed", doc="what was done about it (sealed, opened when read)"),
         Column("followed_up_by", "text", doc="the committee member who recorded it"),
         Column("at", "time", doc="time the follow-up was recorded"),
     ),
@@ -221,7 +221,9 @@ class Reports(ReadModel):
             for member, vote, round_, at in attempt.vote_log:
                 votes.append((tid, attempt.number, round_, member, pid, cohort, vote, at))
             for seq, (item, action, by, at) in enumerate(attempt.follow_ups, start=1):
-                follow_ups.append((tid, attempt.number, seq, item, pid, action, by, at))
+                follow_ups.append(
+                    (tid, attempt.number, seq, item, pid, sealed.dumps(action), by, at)
+                )
             judged_at = attempt.judged_at
             if judged_at is None:
                 continue
@@ -257,7 +259,7 @@ class Reports(ReadModel):
             for seq, (step, at) in enumerate(state.early_log, start=1)
         ]
         corrections: list[Row] = [
-            (tid, seq, pid, cohort, version, role == "committee", by, reason, at)
+            (tid, seq, pid, cohort, version, role == "committee", by, sealed.dumps(reason), at)
             for seq, (version, reason, by, role, at) in enumerate(state.correction_log, start=1)
         ]
         return {

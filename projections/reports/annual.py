@@ -33,7 +33,7 @@ from typing import Any
 from domain.application import Bewijsketen
 from domain.program import Program
 from domain.values import StaffRole
-from projections import codec
+from projections import codec, sealed
 from projections.agreement import quadratic_weighted_kappa, rate
 from projections.models import borging, reports
 from projections.queries import Where
@@ -95,6 +95,10 @@ class Source:
 
     def rows(self, sql: str, where: Where) -> list[dict[str, Any]]:
         return self.store.query(sql.replace("{where}", where.sql()), where.params)
+
+    def opened(self, text: Any) -> Any:
+        """A sealed column's text, opened now (the placeholder once its key is shredded)."""
+        return sealed.open_column(text, self.app.keys.lookup)
 
 
 def _count(column: str) -> str:
@@ -337,7 +341,9 @@ def _borging(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.Bo
         src.where(programs),
     ):
         follow_ups[(_uuid(row["trajectory_id"]), int(row["attempt"]), str(row["item"]))].append(
-            f.FollowUp(action=row["action"], by=row["followed_up_by"], at=_time(row["at"]))
+            f.FollowUp(
+                action=src.opened(row["action"]), by=row["followed_up_by"], at=_time(row["at"])
+            )
         )
 
     exceptions: list[f.BorgingException] = []
@@ -400,7 +406,8 @@ def _corrections(src: Source, programs: Sequence[uuid.UUID], period: Period) -> 
     ):
         committee, n = bool(row["committee"]), int(row["n"])
         per_program[_uuid(row["program_id"])][int(committee)] += n
-        reasons[(committee, str(row["reason"]))] += n
+        # Grouped once opened: every sealed reason is a ciphertext of its own.
+        reasons[(committee, str(src.opened(row["reason"])))] += n
     return f.CorrectionSection(
         corrections=sum(v[0] for v in per_program.values()),
         committee_corrections=sum(v[1] for v in per_program.values()),

@@ -1,0 +1,135 @@
+"""Sealed texts on the read side: what the read models keep of a sensitive value, and how it is
+opened when it is shown.
+
+The read models never hold the plaintext of a value the commands mark as personal data or free
+text (`Command.sensitive_fields`). They fold events decoded without opening their envelopes
+(`app.mapper.to_sealed_event`), and keep, where a table shows such a text, a *reference*: the
+envelope itself, with the additional data that binds it to its place (the event's trajectory,
+topic and field), so that it can be opened at serve time with the key store, or the placeholder
+once its key is shredded. Where only a fact about a text is needed ("an explanation was given"),
+that fact is derived and the text is not kept at all.
+
+A reference is JSON: a plain string (a value of an event stored before encryption), the
+placeholder, or `{"$sealed": 1, "key", "nonce", "data", "aad"}`. A table column that holds one
+has the type `sealed` and stores that JSON as text.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import StoredEvent
+
+from domain.privacy import envelope
+from domain.privacy.envelope import PLACEHOLDER, KeyLookup
+from domain.privacy.mapper import candidates
+from projections import codec
+
+if TYPE_CHECKING:
+    from domain.application import Bewijsketen
+
+AAD = "aad"
+# AES-GCM adds a 16-byte tag; the JSON of an empty string is two bytes.
+_EMPTY_TEXT_BYTES = 16 + len('""')
+
+
+class Sealed:
+    """A sealed value as an event brings it to the read models: its envelope, its place, and
+    the key store's lookup (to tell whether it can still be opened)."""
+
+    __slots__ = ("envelope", "lookup", "where")
+
+    def __init__(self, sealed: dict[str, Any], where: bytes, lookup: KeyLookup) -> None:
+        self.envelope = sealed
+        self.where = where
+        self.lookup = lookup
+
+    @property
+    def alive(self) -> bool:
+        return self.lookup(str(self.envelope["key"])) is not None
+
+    def reference(self) -> Any:
+        """What a read model keeps: the envelope and its place, or the placeholder."""
+        if not self.alive:
+            return PLACEHOLDER
+        return {**self.envelope, AAD: self.where.decode()}
+
+    def opened(self) -> Any:
+        return envelope.open_sealed(self.envelope, self.lookup, self.where)
+
+    def given(self) -> bool:
+        """Whether the text says anything. Once its key is gone this is read from the length of
+        the ciphertext: only an empty text seals to the bytes of `""`."""
+        if self.alive:
+            value = self.opened()
+            return bool(value.strip()) if isinstance(value, str) else bool(value)
+        return len(base64.b64decode(self.envelope["data"])) > _EMPTY_TEXT_BYTES
+
+
+def reference(value: Any) -> Any:
+    """The reference a read model keeps of an event's value (a plain value stays as it is)."""
+    return value.reference() if isinstance(value, Sealed) else value
+
+
+def given(value: Any) -> bool:
+    """Whether a text of an event says anything (sealed or not)."""
+    if isinstance(value, Sealed):
+        return value.given()
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+def open_reference(value: Any, lookup: KeyLookup) -> Any:
+    """A reference opened for a reader: the text, or the placeholder when its key is gone."""
+    if isinstance(value, dict) and envelope.is_sealed(value) and isinstance(value.get(AAD), str):
+        sealed = {k: v for k, v in value.items() if k != AAD}
+        return envelope.open_sealed(sealed, lookup, value[AAD].encode())
+    return value
+
+
+def dumps(value: Any) -> str:
+    """A reference as a `sealed` column stores it."""
+    return codec.dumps(value)
+
+
+def open_column(text: Any, lookup: KeyLookup | None) -> Any:
+    """A `sealed` column's text opened (None stays None; without a key store: the placeholder
+    for anything sealed)."""
+    if text is None:
+        return None
+    value = codec.loads(text) if isinstance(text, str | bytes) else text
+    if lookup is None:
+        return PLACEHOLDER if isinstance(value, dict) else value
+    return open_reference(value, lookup)
+
+
+Decoder = Callable[[StoredEvent], Any]
+
+
+def decoder(app: Bewijsketen) -> Decoder:
+    """Decodes stored events for the read models: envelopes are not opened; each top-level
+    envelope of a trajectory event becomes a `Sealed` (its place and the key store's lookup
+    with it). Values of marked lists and dicts stay envelopes: no read model uses them."""
+    to_sealed = app.mapper.to_sealed_event
+    lookup = app.keys.lookup
+    is_sealed = envelope.is_sealed
+    place = envelope.aad
+    fields: dict[type[Any], tuple[str, ...]] = {}
+
+    def decode(stored: StoredEvent) -> Any:
+        event = to_sealed(stored)
+        cls = type(event)
+        names = fields.get(cls)
+        if names is None:
+            names = fields[cls] = candidates(cls)
+        if names:
+            state = event.__dict__
+            for name in names:
+                value = state.get(name)
+                if type(value) is dict and is_sealed(value):
+                    where = place(stored.originator_id, stored.topic, name)
+                    state[name] = Sealed(value, where, lookup)
+        return event
+
+    return decode
