@@ -8,6 +8,7 @@ their term. The commands on a trajectory are in `api/routers/commands.py`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -147,6 +148,29 @@ def reads_of(state: AppState) -> TrajectoryReads:
     return state.reads or TrajectoryReads(state.application, size=0)
 
 
+class _EndsEarlier(Exception):
+    """The reader may read the trajectory only up to a version before its current one."""
+
+    def __init__(self, up_to_version: int) -> None:
+        super().__init__(up_to_version)
+        self.up_to_version = up_to_version
+
+
+def current_window(
+    access: Callable[[Trajectory], policy.ReadAccess],
+) -> Callable[[Trajectory], policy.ReadAccess]:
+    """`access`, refusing (with `_EndsEarlier`) a window that ends before the current version,
+    so that the current view is rendered only for those who may read all of it."""
+
+    def check(trajectory: Trajectory) -> policy.ReadAccess:
+        window = access(trajectory)
+        if window.up_to_version is not None and window.up_to_version < trajectory.version:
+            raise _EndsEarlier(window.up_to_version)
+        return window
+
+    return check
+
+
 def rendered_view(
     state: AppState,
     trajectory_id: uuid.UUID,
@@ -175,15 +199,24 @@ def rendered_view(
         return application.read_access(actor, trajectory)
 
     reads = reads_of(state)
-    # Access is decided on the trajectory as it stands: the past must not leak to others.
-    window = reads.read(trajectory_id, access)
-    if as_of is not None:
-        version = application.version_at(trajectory_id, _moment(as_of))
-    if window.up_to_version is not None:
-        version = min(version or window.up_to_version, window.up_to_version)
-    if version is None:
+    if version is None and as_of is None:
+        # The common read, with one catch-up of the cached trajectory: access is checked on it,
+        # and only a reader whose window ends before its version (a former coach) reads the past.
         reader = f"{actor.role.value}:{actor.person_id}"
-        return reads.render(trajectory_id, reader, access, render)
+        try:
+            return reads.render(trajectory_id, reader, current_window(access), render)
+        except _EndsEarlier as limited:
+            version = limited.up_to_version
+    else:
+        # Access is decided on the trajectory as it stands: the past must not leak to others.
+        window = reads.read(trajectory_id, access)
+        if as_of is not None:
+            version = application.version_at(trajectory_id, _moment(as_of))
+        if window.up_to_version is not None:
+            version = min(version or window.up_to_version, window.up_to_version)
+        if version is None:
+            reader = f"{actor.role.value}:{actor.person_id}"
+            return reads.render(trajectory_id, reader, access, render)
     past = application.get_trajectory(trajectory_id, version)
     return past.version, render(past)
 
