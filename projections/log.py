@@ -18,6 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.application import Bewijsketen
+from domain.privacy.mapper import SealingMapper
 from projections import sealed
 from projections.events import TOPICS
 
@@ -119,6 +120,8 @@ def oldest_pending_at(app: Bewijsketen, position: int) -> datetime | None:
     found = app.recorder.select_notifications(position + 1, 1)
     if not found:
         return None
-    event: Any = app.mapper.to_sealed_event(found[0])
+    mapper = app.mapper
+    assert isinstance(mapper, SealingMapper)
+    event: Any = mapper.to_sealed_event(found[0])
     moment: datetime = event.timestamp
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

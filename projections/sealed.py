@@ -24,7 +24,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.privacy import envelope
 from domain.privacy.envelope import PLACEHOLDER, KeyLookup
-from domain.privacy.mapper import candidates
+from domain.privacy.mapper import SealingMapper, candidates
 from projections import codec
 
 if TYPE_CHECKING:
@@ -111,7 +111,9 @@ def decoder(app: Bewijsketen) -> Decoder:
     """Decodes stored events for the read models: envelopes are not opened; each top-level
     envelope of a trajectory event becomes a `Sealed` (its place and the key store's lookup
     with it). Values of marked lists and dicts stay envelopes: no read model uses them."""
-    to_sealed = app.mapper.to_sealed_event
+    mapper = app.mapper
+    assert isinstance(mapper, SealingMapper)
+    to_sealed = mapper.to_sealed_event
     lookup = app.keys.lookup
     is_sealed = envelope.is_sealed
     place = envelope.aad
