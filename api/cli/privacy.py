@@ -33,7 +33,7 @@ cli = typer.Typer(
     help="Privacy: what is due, the retention job, erasure and access exports.",
     no_args_is_help=True,
 )
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True)
 CLASSES = {"formative": "formatief", "exam": "examen"}
 
