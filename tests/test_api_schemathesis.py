@@ -37,6 +37,8 @@ PERSONAS: dict[Relation, tuple[str, Role]] = {
     Relation.COMMITTEE: ("committee-1", Role.COMMITTEE),
     Relation.ASSESSOR: ("assessor-1", Role.ASSESSOR),
     Relation.OVERSIGHT: ("quality-1", Role.QUALITY),
+    Relation.PRIVACY_OFFICER: ("privacy-1", Role.PRIVACY),
+    Relation.DATA_SUBJECT: ("student-1", Role.STUDENT),
     Relation.ANYONE: ("admin-1", Role.ADMIN),
 }
 
@@ -84,6 +86,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
             "attempt": "1",
             "number": "1",
             "evidence_id": "ev-1",
+            "student_id": "student-1",
         }
         yield Target(str(api.client.base_url).rstrip("/"), tokens, real)
 
