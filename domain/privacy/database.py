@@ -30,7 +30,14 @@ class Database(Protocol):
     bigint: str
     in_memory: bool
 
-    def transaction(self, write: bool) -> contextlib.AbstractContextManager[Cursor]: ...
+    def transaction(
+        self, write: bool, durable: bool = True
+    ) -> contextlib.AbstractContextManager[Cursor]:
+        """`durable=False`: the commit need not wait for the disk. Only for rows that events
+        written after them refer to (a new key, an owner): PostgreSQL flushes its log in
+        order, so the event's own (durable) commit makes them durable too; should the process
+        stop before that event, nothing refers to them."""
+        ...
 
 
 class SQLiteDatabase:
@@ -44,7 +51,7 @@ class SQLiteDatabase:
         self.datastore = recorder.datastore
 
     @contextlib.contextmanager
-    def transaction(self, write: bool) -> Iterator[Cursor]:
+    def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=write) as curs:
 
             def run(statement: str, params: tuple[Any, ...] = ()) -> list[Row]:
@@ -66,7 +73,7 @@ class MemoryDatabase:
         self._lock = threading.RLock()
 
     @contextlib.contextmanager
-    def transaction(self, write: bool) -> Iterator[Cursor]:
+    def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
         with self._lock:
             self._conn.execute("BEGIN")
 
@@ -91,9 +98,11 @@ class PostgresDatabase:
         self.prefix = '"' + self.datastore.schema.replace('"', '""') + '".'
 
     @contextlib.contextmanager
-    def transaction(self, write: bool) -> Iterator[Cursor]:
+    def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
         with self.datastore.get_connection() as conn, conn.transaction():
             curs = conn.cursor(row_factory=tuple_row)
+            if write and not durable:
+                curs.execute("SET LOCAL synchronous_commit = off")
 
             def run(statement: str, params: tuple[Any, ...] = ()) -> list[Row]:
                 curs.execute(statement.replace("{p}", self.prefix).replace("?", "%s"), params)

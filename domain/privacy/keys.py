@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.commands import Retention
-from domain.privacy.database import Database
+from domain.privacy.database import Cursor, Database
 from domain.privacy.kek import Kek, KekError, KekSource
 
 DATA_KEY_BYTES = 32
@@ -220,23 +220,13 @@ class KeyStore:
         with self._lock:
             # One transaction: insert a new key unless a live one exists, then read the live
             # one (ours, or a concurrent creator's that committed first).
-            new_id = uuid.uuid4().hex
-            new_key = self.kek.wrap(
-                os.urandom(DATA_KEY_BYTES), _context(new_id, student_id, retention.value)
-            )
-            with self.db.transaction(write=True) as run:
+            with self.db.transaction(write=True, durable=False) as run:
+                self._insert_key(run, student_id, retention)
                 rows = run(
-                    "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, "
-                    "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-                    "RETURNING key_id, wrapped",
-                    (new_id, student_id, retention.value, new_key, _now()),
+                    "SELECT key_id, wrapped FROM {p}privacy_keys "
+                    "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
+                    (student_id, retention.value),
                 )
-                if not rows:
-                    rows = run(
-                        "SELECT key_id, wrapped FROM {p}privacy_keys "
-                        "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
-                        (student_id, retention.value),
-                    )
             assert rows, "no live key, and none could be created"
             row = (str(rows[0][0]), bytes(rows[0][1]))
             key_id, wrapped_key = row
@@ -244,6 +234,45 @@ class KeyStore:
             self._keys[key_id] = key
             self._live[live] = key_id
             return key_id, key
+
+    def _insert_key(self, run: Cursor, student_id: str, retention: Retention) -> None:
+        """A new live key of the class, unless the student has one (then nothing)."""
+        key_id = uuid.uuid4().hex
+        wrapped = self.kek.wrap(
+            os.urandom(DATA_KEY_BYTES), _context(key_id, student_id, retention.value)
+        )
+        run(
+            "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (key_id, student_id, retention.value, wrapped, _now()),
+        )
+
+    def provision(self, trajectory_id: uuid.UUID, student_id: str) -> None:
+        """When a trajectory starts: its owner, and the student's live key of every class, in
+        one transaction (so that no later command waits for a key to be made)."""
+        if self._owners.get(trajectory_id) == student_id and all(
+            (student_id, r.value) in self._live for r in Retention
+        ):
+            return
+        with self._lock:
+            with self.db.transaction(write=True, durable=False) as run:
+                run(
+                    "INSERT INTO {p}privacy_key_owners (trajectory_id, student_id) "
+                    "VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (str(trajectory_id), student_id),
+                )
+                for retention in Retention:
+                    self._insert_key(run, student_id, retention)
+                rows = run(
+                    "SELECT key_id, retention, wrapped FROM {p}privacy_keys "
+                    "WHERE student_id = ? AND wrapped IS NOT NULL",
+                    (student_id,),
+                )
+            for key_id, retention, wrapped in rows:
+                key = self.kek.unwrap(bytes(wrapped), _context(key_id, student_id, retention))
+                self._keys[str(key_id)] = key
+                self._live[(student_id, str(retention))] = str(key_id)
+            self._owners[trajectory_id] = student_id
 
     def lookup(self, key_id: str) -> bytes | None:
         """The data key with this id; None when it is shredded (or unknown here)."""
@@ -331,7 +360,7 @@ class KeyStore:
         """The student a trajectory belongs to (whose keys seal its events)."""
         if self._owners.get(trajectory_id) == student_id:
             return
-        with self.db.transaction(write=True) as run:
+        with self.db.transaction(write=True, durable=False) as run:
             run(
                 "INSERT INTO {p}privacy_key_owners (trajectory_id, student_id) VALUES (?, ?) "
                 "ON CONFLICT DO NOTHING",

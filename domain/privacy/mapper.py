@@ -106,12 +106,10 @@ class SealingMapper(Mapper[uuid.UUID]):
         if cls is Snapshot or isinstance(domain_event, Snapshot):
             return self._stored_snapshot(domain_event, keys)
         names = candidates(cls)
-        if not names:
-            if isinstance(domain_event, Trajectory.Started):
-                keys.record_owner(domain_event.originator_id, domain_event.student_id)
-            return super().to_stored_event(domain_event)
         if isinstance(domain_event, Trajectory.Started):
-            keys.record_owner(domain_event.originator_id, domain_event.student_id)
+            keys.provision(domain_event.originator_id, domain_event.student_id)
+        if not names:
+            return super().to_stored_event(domain_event)
         sealing = context.sealing()
         # Outside a command (never in `execute`) every possibly marked attribute is sealed,
         # under the exam key: kept, rather than written in plaintext.
