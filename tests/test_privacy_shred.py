@@ -224,6 +224,15 @@ def test_one_student_shredded_leaves_nothing_readable(
     policy = tmp_path / "policy.txt"
     policy.write_text(f"log {vkey}\nquorum none\n")
     assert "OK" in run("audit", "verify", "--policy", str(policy), "--against", str(anchor))
+    # A dossier exported now shows the placeholder, holds none of it, and verifies offline.
+    bundle = tmp_path / "dossier.zip"
+    run("audit", "export", "--trajectory", str(journey.id), "-o", str(bundle))
+    assert "OK" in run("audit", "verify-export", "--policy", str(policy), str(bundle))
+    with zipfile.ZipFile(bundle) as archive:
+        dossier = archive.read("dossier.html")
+        everything = b"".join(archive.read(n) for n in archive.namelist())
+    assert PLACEHOLDER.encode() in dossier
+    assert [n for n in needles if n in everything] == []
     # The access export made now holds every event, with the placeholder for every text.
     zipped = tmp_path / "inzage.zip"
     run("privacy", "export", "--student", "student-1", "-o", str(zipped))
