@@ -115,8 +115,11 @@ class Eraser:
         """Erasure on request: the request recorded, and carried out as far as no hold keeps
         it; the exam record under hold waits for the retention job."""
         self._authorize(actor, student_id)
-        request_id = self.request(actor, student_id, classes, reason, occurred_on)
         terms = self.schedule([student_id]).student(student_id)
+        named = self.persons is not None and student_id in self.persons.all()
+        if not (terms.trajectories or terms.ledger.records or named):
+            raise policy.not_found("student", student_id)
+        request_id = self.request(actor, student_id, classes, reason, occurred_on)
         wanted = set(ledger.REQUESTED[classes]) - terms.ledger.shredded
         waiting = None
         if r.EXAM in wanted and terms.under_hold(self.today()):

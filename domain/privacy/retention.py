@@ -276,6 +276,13 @@ def student_trajectories(app: Any) -> dict[str, list[uuid.UUID]]:
         position = page[-1].id
 
 
+def sealed_events(app: Any, trajectory_id: uuid.UUID) -> list[Any]:
+    """A trajectory's events without opening a value: the dates, the decision and the settings
+    the schedule needs are never sealed, and no text is decrypted to compute it."""
+    decode = getattr(app.mapper, "to_sealed_event", app.mapper.to_domain_event)
+    return [decode(stored) for stored in app.recorder.select_events(trajectory_id)]
+
+
 def schedule(
     app: Any, today: date | None = None, students: Iterable[str] | None = None
 ) -> Schedule:
@@ -287,7 +294,7 @@ def schedule(
     found: dict[str, StudentTerms] = {}
     for student_id in wanted:
         terms = tuple(
-            trajectory_terms(app.events.get(trajectory_id))
+            trajectory_terms(sealed_events(app, trajectory_id))
             for trajectory_id in everyone.get(student_id, ())
         )
         found[student_id] = StudentTerms(
