@@ -516,3 +516,9 @@ def build_application(config: StoreConfig) -> Bewijsketen:
     app.command_retries = config.command_retries
     app.snapshotting_intervals = {Trajectory: config.snapshot_interval}  # type: ignore[misc]
     return app
+
+
+def check_keys(config: StoreConfig) -> None:
+    """Opens the store's key store and closes it again: KekError (a clear message) if the
+    key-encryption key is missing or not the store's, before a server starts."""
+    build_application(config).close()

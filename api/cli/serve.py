@@ -10,6 +10,9 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from domain.application import check_keys
+from domain.persistence.startup import startup_lock
+from domain.privacy.kek import KekError
 from projections.audit.keys import SigningKeyError
 
 
@@ -35,7 +38,9 @@ def register(app: typer.Typer) -> None:
         try:
             # Said here in one line; from inside the server's start it would end a traceback.
             settings.audit.signing_key(settings.data_dir)
-        except SigningKeyError as exc:
+            with startup_lock(settings.store):
+                check_keys(settings.store)
+        except (SigningKeyError, KekError) as exc:
             typer.echo(f"Not starting: {exc}", err=True)
             raise typer.Exit(1) from None
         uvicorn.run(
