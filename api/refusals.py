@@ -189,6 +189,13 @@ PATTERNS: tuple[tuple[re.Pattern[str], Translate], ...] = tuple(
             ),
         ),
         (
+            r"this is done by the institution's privacy officer(?P<own>; the student .+)?",
+            lambda m: (
+                "Dit doet de privacyfunctionaris"
+                + (", of de student zelf voor de eigen gegevens." if m["own"] else ".")
+            ),
+        ),
+        (
             r"this is done by (?P<who>.+)",
             lambda m: "Dit mag alleen wie daarvoor de juiste rol bij dit traject heeft.",
         ),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from api.privacy_export import make_export
+from api.refusals import dutch
 from domain import commands as c
 from domain import moments, policy
 from domain.application import Bewijsketen
@@ -25,6 +26,7 @@ from domain.privacy.envelope import PLACEHOLDER
 from domain.privacy.erasure import Eraser
 from domain.privacy.ledger import PrivacyRecord
 from domain.values import Actor, FeedbackSource, Role, TrafficLight
+from projections.audit.render import day
 
 OFFICER = Actor("privacy-1", Role.PRIVACY)
 TODAY = moments.today()
@@ -93,6 +95,10 @@ def test_a_shred_of_the_exam_record_under_hold_is_refused_naming_the_day(
         eraser(app, persons(app, tmp_path)).shred(OFFICER, "student-1", {"exam"}, REASON)
     assert refused.value.rule == "P2"
     assert ends.isoformat() in refused.value.message
+    # The Dutch sentence names the day too, as every refusal has one.
+    sentence = dutch(refused.value.rule, refused.value.message)
+    assert sentence.startswith("Het examendossier van student-1 valt onder de wettelijke")
+    assert day(ends.isoformat()) in sentence
     assert events_in_store(app) == before
     assert app.keys.keys_of("student-1") == keys and not any(k.shredded for k in keys)
 
@@ -104,6 +110,7 @@ def test_only_the_privacy_officer_shreds(app: Bewijsketen, tmp_path: Path) -> No
         with pytest.raises(NotPermitted) as refused:
             eraser(app, persons(app, tmp_path)).shred(actor, "student-1", {"formative"}, REASON)
         assert refused.value.rule == "P1"
+        assert dutch("P1", refused.value.message) == "Dit doet de privacyfunctionaris."
     assert events_in_store(app) == before
     assert not any(k.shredded for k in app.keys.keys_of("student-1"))
 
