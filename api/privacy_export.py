@@ -99,8 +99,8 @@ def make_export(app: Any, persons: Any, actor: Actor, student_id: str) -> MadeEx
     """The student's export, if the actor may have it (NotFound as for a student who does not
     exist otherwise, and for one of whom nothing is stored), recorded in the ledger."""
     policy.student_access(actor, student_id, policy.READS["privacy_export"], app.directory)
-    name = persons.all().get(student_id) if persons is not None else None
-    data = export.collect(app, student_id, {"id": student_id, "name": name} if name else None)
+    entry = persons.entry(student_id) if persons is not None else None
+    data = export.collect(app, student_id, {"id": student_id, **entry} if entry else None)
     if not export.known(data):
         raise policy.not_found("student", student_id)
     content = zip_export(data)

@@ -33,6 +33,7 @@ TODAY = moments.today()
 FEEDBACK = "Ilse plant te optimistisch; haar testplan mist randgevallen"
 CHECK = "Gesprek over de planning: Ilse loopt achter op LO2"
 REASON = "Verzoek van de student per e-mail"
+IMAIL = "ilse.devries@student.example.nl"
 
 
 def events_in_store(app: Bewijsketen) -> int:
@@ -56,7 +57,12 @@ def passed(app: Bewijsketen, student: str = "student-1") -> Journey:
 
 def persons(app: Bewijsketen, tmp_path: Path) -> PersonRegistry:
     registry = PersonRegistry(tmp_path / "persons.json")
-    registry.put_many({"student-1": "Ilse de Vries", "student-2": "Sem Bakker"})
+    registry.put_many(
+        {
+            "student-1": {"name": "Ilse de Vries", "student_number": "500123", "email": IMAIL},
+            "student-2": "Sem Bakker",
+        }
+    )
     return registry
 
 
@@ -181,6 +187,10 @@ def test_erasure_during_the_hold_waits_for_the_retention_job(
     assert shred.classes == ("exam", "formative") and shred.registry_forgotten
     assert progress == [1]
     assert registry.all() == {"student-2": "Sem Bakker"}
+    assert registry.entry("student-1") is None
+    assert b"500123" not in registry.path.read_bytes() and IMAIL.encode() not in (
+        registry.path.read_bytes()
+    )
     trajectory = app.get_trajectory(journey.id)
     assert trajectory.attempts[0].judgments["assessor-1"].rationale == PLACEHOLDER
     assert all(k.shredded for k in app.keys.keys_of("student-1"))
@@ -265,7 +275,13 @@ def test_the_access_export_holds_every_event_with_every_text(
     for text in written:
         assert text in texts
         assert text.replace("'", "&#39;") in page
-    assert data["person"] == {"id": "student-1", "name": "Ilse de Vries"}
+    assert data["person"] == {
+        "id": "student-1",
+        "name": "Ilse de Vries",
+        "student_number": "500123",
+        "email": IMAIL,
+    }
+    assert "500123" in page and IMAIL in page
     assert {k["retention"] for k in data["keys"]} == {"formative", "exam"}
     assert "Inzage: alle gegevens over student-1" in page and "Vastgelegd" in page
     # The export is recorded: who made it, how many events, the zip's hash.
