@@ -185,7 +185,8 @@ def test_one_student_shredded_leaves_nothing_readable(
     other.start()
     other.feedback(FeedbackSource.COACH, "coach-1", ["LO1"], text=theirs("feedback"))
     registry = PersonRegistry.in_data_dir(env.data_dir)
-    registry.put_many({"student-1": "Zqnaam Ilse de Vries", "student-2": "Sem Bakker"})
+    entry = {"name": "Zqnaam Ilse", "student_number": "Zqnr-7712", "email": "zqmail@school.nl"}
+    registry.put_many({"student-1": entry, "student-2": "Sem Bakker"})
     run("projections", "rebuild")
     vkey = run("audit", "keygen").strip().splitlines()[-1]
     anchor = tmp_path / "anchor.checkpoint"
@@ -197,11 +198,14 @@ def test_one_student_shredded_leaves_nothing_readable(
     assert snapshots(env) > 0
     keys = {k.key_id: app.keys.lookup(k.key_id) for k in app.keys.keys_of("student-1")}
     assert len(keys) == 2 and all(keys.values())
-    needles = [t.encode() for t in mine.made] + [b"Zqnaam"]
+    person = [b"Zqnaam", b"Zqnr-7712", b"zqmail@school.nl"]
+    needles = [t.encode() for t in mine.made] + person
     needles += [f for key in keys.values() if key for f in forms(key)]
     assert [n for n in needles if n.startswith(b"Zq")] and len(mine.made) > 30
     before = found_anywhere(env, needles)
-    assert [n for _, n in before] == [b"Zqnaam"] * len(before) and before  # only the registry
+    # Only the registry holds them in the clear (persons.json), before the shred.
+    assert sorted({n for _, n in before}) == sorted(person)
+    assert {where for where, _ in before} == {str(registry.path)}
     assert found_anywhere(env, [b"student-2"])  # the search does read the stores
 
     output = run(
