@@ -316,3 +316,29 @@ def test_an_export_is_for_the_student_and_the_privacy_officer_only(
     assert events_in_store(app) == before
     relations = policy.relations_of(OFFICER, None, policy.DataSubject("student-1"), app.directory)
     assert policy.Relation.PRIVACY_OFFICER in relations
+
+
+def test_data_written_after_a_shred_is_kept_and_erased_as_any_other(
+    app: Bewijsketen, tmp_path: Path
+) -> None:
+    journey = Journey(app, setup_program(app), "student-1")
+    journey.start()
+    journey.feedback(FeedbackSource.COACH, "coach-1", ["LO1"], text=FEEDBACK)
+    registry = persons(app, tmp_path)
+    done = eraser(app, registry).erase(OFFICER, "student-1", "formative", REASON)
+    assert done.shred is not None and done.waiting_until is None
+    assert eraser(app, registry).schedule().due() == []
+    # The trajectory goes on: new feedback is sealed under a new formative key.
+    journey.feedback(FeedbackSource.COACH, "coach-1", ["LO1"], text="Nieuwe feedback")
+    assert [f.text for f in app.get_trajectory(journey.id).feedback] == [
+        PLACEHOLDER,
+        "Nieuwe feedback",
+    ]
+    terms = eraser(app, registry).schedule().student("student-1")
+    assert not terms.done("formative") and terms.requested("formative") is None
+    assert eraser(app, registry).schedule().due() == []  # the old request was carried out
+    later = eraser(app, registry, retention.add_months(TODAY, 6))
+    (due,) = later.schedule().due()
+    assert (due.retention, due.because, due.request_id) == ("formative", "period", None)
+    later.retention(OFFICER, apply=True)
+    assert [f.text for f in app.get_trajectory(journey.id).feedback] == [PLACEHOLDER] * 2

@@ -120,7 +120,7 @@ class Eraser:
         if not (terms.trajectories or terms.ledger.records or named):
             raise policy.not_found("student", student_id)
         request_id = self.request(actor, student_id, classes, reason, occurred_on)
-        wanted = set(ledger.REQUESTED[classes]) - terms.ledger.shredded
+        wanted = {name for name in ledger.REQUESTED[classes] if not terms.done(name)}
         waiting = None
         if r.EXAM in wanted and terms.under_hold(self.today()):
             wanted.discard(r.EXAM)
@@ -152,7 +152,7 @@ class Eraser:
         retention = [Retention(name) for name in sorted(wanted)]
         shredded = self.app.keys.shred(student_id, retention)
         trajectory_ids = tuple(t.trajectory_id for t in terms.trajectories)
-        gone = terms.ledger.shredded | wanted
+        gone = {name for name in (r.FORMATIVE, r.EXAM) if terms.done(name)} | wanted
         forgotten = False
         if gone >= {r.FORMATIVE, r.EXAM} and self.persons is not None:
             self.persons.erase(student_id)

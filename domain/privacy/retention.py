@@ -27,7 +27,7 @@ import calendar
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -117,6 +117,7 @@ class Request:
     classes: tuple[str, ...]
     reason: str
     requested_on: date
+    recorded_at: datetime
 
 
 @dataclass
@@ -124,8 +125,13 @@ class StudentLedger:
     """What the privacy ledger says of one student."""
 
     requests: list[Request] = field(default_factory=list)
-    shredded: set[str] = field(default_factory=set)
+    # The moment each class was last shredded.
+    last_shred: dict[str, datetime] = field(default_factory=dict)
     records: list[Any] = field(default_factory=list)
+
+    @property
+    def shredded(self) -> set[str]:
+        return set(self.last_shred)
 
 
 def read_ledger(app: Any) -> dict[str, StudentLedger]:
@@ -140,10 +146,17 @@ def read_ledger(app: Any) -> dict[str, StudentLedger]:
             entry.records.append(event)
             if isinstance(event, ledger.PrivacyRecord.ErasureRequested):
                 entry.requests.append(
-                    Request(event.originator_id, tuple(event.classes), event.reason, day_of(event))
+                    Request(
+                        event.originator_id,
+                        tuple(event.classes),
+                        event.reason,
+                        day_of(event),
+                        event.timestamp,
+                    )
                 )
             elif isinstance(event, ledger.PrivacyRecord.DataShredded):
-                entry.shredded.update(event.classes)
+                for name in event.classes:
+                    entry.last_shred[name] = event.timestamp
         if len(page) < PAGE:
             return found
         position = page[-1].id
@@ -156,6 +169,15 @@ class StudentTerms:
     student_id: str
     trajectories: tuple[TrajectoryTerms, ...]
     ledger: StudentLedger
+    # The classes the student has a live data key of (None: not known). Data written after a
+    # shred is sealed under a new key: it is kept, and erased, as any other.
+    live: frozenset[str] | None = None
+
+    def done(self, retention: str) -> bool:
+        """Whether this class of the student's data is erased (shredded, and nothing since)."""
+        if retention not in self.ledger.last_shred:
+            return False
+        return self.live is None or retention not in self.live
 
     @property
     def hold_ends(self) -> date | None:
@@ -168,13 +190,21 @@ class StudentTerms:
 
     def under_hold(self, today: date) -> bool:
         ends = self.hold_ends
-        return ends is not None and today < ends and EXAM not in self.ledger.shredded
+        return ends is not None and today < ends and not self.done(EXAM)
 
     def requested(self, retention: str) -> Request | None:
         """The earliest erasure request that asks for this class, if not yet carried out."""
-        if retention in self.ledger.shredded:
+        if self.done(retention):
             return None
-        return next((r for r in self.ledger.requests if retention in r.classes), None)
+        since = self.ledger.last_shred.get(retention)
+        return next(
+            (
+                r
+                for r in self.ledger.requests
+                if retention in r.classes and (since is None or r.recorded_at > since)
+            ),
+            None,
+        )
 
     def check_shred(self, classes: Iterable[str], today: date) -> None:
         """Refuses a shred of the exam record under hold, naming the day the hold ends."""
@@ -243,7 +273,7 @@ def _due_of(terms: StudentTerms, today: date) -> Iterator[Due]:
     if not ids:
         return
     for retention, ends in ((FORMATIVE, terms.formative_ends), (EXAM, terms.hold_ends)):
-        if retention in terms.ledger.shredded or ends is None:
+        if terms.done(retention) or ends is None:
             continue
         request = terms.requested(retention)
         if retention == EXAM and terms.under_hold(today):
@@ -276,6 +306,13 @@ def student_trajectories(app: Any) -> dict[str, list[uuid.UUID]]:
         position = page[-1].id
 
 
+def _live(app: Any, student_id: str) -> frozenset[str] | None:
+    keys = getattr(app, "keys", None)
+    if keys is None:
+        return None
+    return frozenset(k.retention.value for k in keys.keys_of(student_id) if not k.shredded)
+
+
 def sealed_events(app: Any, trajectory_id: uuid.UUID) -> list[Any]:
     """A trajectory's events without opening a value: the dates, the decision and the settings
     the schedule needs are never sealed, and no text is decrypted to compute it."""
@@ -298,6 +335,6 @@ def schedule(
             for trajectory_id in everyone.get(student_id, ())
         )
         found[student_id] = StudentTerms(
-            student_id, terms, records.get(student_id, StudentLedger())
+            student_id, terms, records.get(student_id, StudentLedger()), _live(app, student_id)
         )
     return Schedule(day, found)
