@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from domain import commands as c
 from domain import policy
 from domain.privacy import export
+from domain.privacy.ledger import PrivacyRecord
 from domain.values import Actor
 from projections.audit import render
 
@@ -30,10 +31,11 @@ _env = Environment(
 )
 ROLES = {**render.ROLES, "privacy": "privacyfunctionaris", "external": "extern"}
 CLASSES = {"formative": "formatief", "exam": "examen"}
+# What each privacy record says, in Dutch (a test holds it equal to the ledger's events).
 RECORDS = {
-    "ErasureRequested": "Verzoek om verwijdering vastgelegd",
-    "DataShredded": "Gegevens vernietigd (sleutels gewist)",
-    "AccessExported": "Inzage-export gemaakt",
+    PrivacyRecord.ErasureRequested.__name__: "Verzoek om verwijdering vastgelegd",
+    PrivacyRecord.DataShredded.__name__: "Gegevens vernietigd (sleutels gewist)",
+    PrivacyRecord.AccessExported.__name__: "Inzage-export gemaakt",
 }
 
 
@@ -46,7 +48,7 @@ class MadeExport:
 
 
 def _summary(entry: dict[str, Any]) -> str:
-    if entry["aggregate"] == "PrivacyRecord":
+    if entry["aggregate"] == PrivacyRecord.__name__:
         data = entry["data"]
         classes = ", ".join(CLASSES.get(x, x) for x in data.get("classes", []))
         text = RECORDS.get(entry["event"], entry["event"])

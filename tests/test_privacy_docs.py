@@ -4,7 +4,10 @@ records is generated from the commands, and the periods it names are the setting
 from __future__ import annotations
 
 from api.privacy_document import DOC, kept, retention_class, sealed, with_table
+from api.privacy_export import RECORDS
 from domain import commands as c
+from domain.aggregate import RecordedAggregate
+from domain.privacy.ledger import event_classes
 from domain.program import Settings
 
 
@@ -35,3 +38,9 @@ def test_the_periods_are_the_settings_defaults_everywhere() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert f"default **{domain.formative_retention_months} months**" in text
     assert f"`exam_retention_months` (default {domain.exam_retention_months})" in text
+
+
+def test_every_privacy_record_is_said_in_dutch() -> None:
+    assert set(RECORDS) == {cls.__name__ for cls in event_classes()}
+    for cls in event_classes():
+        assert cls.summary is not RecordedAggregate.Event.summary
