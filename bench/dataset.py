@@ -35,7 +35,8 @@ from domain.privacy.keys import KeyStore
 
 SERVER_URL = os.environ.get("BEWIJSKETEN_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 CLASS_SIZE = 25
-COPY_BATCH = 5_000
+# Batches small enough that the pipelined insert of sealed (larger) events never stalls.
+COPY_BATCH = 1_000
 
 
 KEK_FILE = Path(__file__).resolve().parent.parent / "var" / "bench" / "kek.key"
