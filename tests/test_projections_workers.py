@@ -26,6 +26,7 @@ from projections import log
 from projections.config import ProjectionConfig
 from projections.models import all_models
 from projections.store import APPLICATION_NAME, ReadStore, open_store
+from tests.conftest import TEST_KEK
 from tests.test_projections_support import (
     Driver,
     assert_equal_dumps,
@@ -42,6 +43,8 @@ NAMES = [m.name for m in all_models()]
 def worker_env(settings: Settings, config: ProjectionConfig) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEWIJSKETEN_")}
     env.update(
+        # The store's key-encryption key (every process sharing a store is given the same).
+        BEWIJSKETEN_KEK=TEST_KEK,
         BEWIJSKETEN_DATA_DIR=str(settings.data_dir),
         BEWIJSKETEN_READ_SCHEMA=config.read_schema,
         BEWIJSKETEN_READ_DATABASE=str(config.read_path),
