@@ -332,6 +332,8 @@ class Bewijsketen(Application[uuid.UUID]):
         cls = handler.aggregate
         for attempt in range(self.command_retries + 1):
             with self.command_cache.lock_for(aggregate_id):
+                # A shred seen meanwhile may have evicted this aggregate: then it is not put back.
+                generation = self.keys.generation
                 aggregate: Any = self.command_cache.get(aggregate_id) if attempt == 0 else None
                 if not isinstance(aggregate, cls) or (
                     expected_version is not None and aggregate.version != expected_version
@@ -369,7 +371,8 @@ class Bewijsketen(Application[uuid.UUID]):
                     self.command_cache.evict(aggregate_id)
                     raise
                 else:
-                    self.command_cache.put(aggregate_id, aggregate)
+                    if self.keys.generation == generation:
+                        self.command_cache.put(aggregate_id, aggregate)
                     return CommandResult(aggregate.id, aggregate.version, position, value=value)
             time.sleep(random.uniform(0, 0.002 * (2**attempt)))
         raise ConcurrencyConflict(
