@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from domain.persistence.files import write_private
 KEK_BYTES = 32
 CHECK_TEXT = b"bewijsketen key-encryption key"
 CHECK_AAD = b"kek-check"
+
+log = logging.getLogger("bewijsketen.privacy")
 
 
 class KekError(RuntimeError):
@@ -118,6 +121,11 @@ class KekSource:
         assert self.file is not None and self.create
         kek_bytes = os.urandom(KEK_BYTES)
         write_private(self.file, base64.b64encode(kek_bytes) + b"\n")
+        log.warning(
+            "created a new key-encryption key in %s: without it nothing sealed can be read; "
+            "keep a copy apart from the database and its backups",
+            self.file,
+        )
         return Kek(kek_bytes)
 
 
