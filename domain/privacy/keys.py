@@ -27,6 +27,10 @@ from domain.privacy.kek import Kek, KekError, KekSource
 
 DATA_KEY_BYTES = 32
 POLL_SECONDS = 1.0
+# The key that seals a student's snapshots: a snapshot holds the whole state, every class's
+# values in it, so its key goes with any shred of the student. Never handed out (a snapshot is
+# no part of an export or a bundle), not listed by `keys_of`.
+SNAPSHOT_KIND = "snapshot"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class ShredNotice:
 
 
 ShredHook = Callable[[ShredNotice], None]
+
+
+KINDS = (*(r.value for r in Retention), SNAPSHOT_KIND)
 
 
 def _now() -> str:
@@ -210,8 +217,15 @@ class KeyStore:
     def key_for(self, student_id: str, retention: Retention) -> tuple[str, bytes]:
         """The student's live key of this class, (key id, key); created when there is none
         (also after a shred: new data gets a new key)."""
+        return self._key_of_kind(student_id, retention.value)
+
+    def snapshot_key(self, student_id: str) -> tuple[str, bytes]:
+        """The student's live key for snapshots (see SNAPSHOT_KIND)."""
+        return self._key_of_kind(student_id, SNAPSHOT_KIND)
+
+    def _key_of_kind(self, student_id: str, kind: str) -> tuple[str, bytes]:
         self._poll()
-        live = (student_id, retention.value)
+        live = (student_id, kind)
         key_id = self._live.get(live)
         if key_id is not None:
             key = self._keys.get(key_id)
@@ -221,37 +235,35 @@ class KeyStore:
             # One transaction: insert a new key unless a live one exists, then read the live
             # one (ours, or a concurrent creator's that committed first).
             with self.db.transaction(write=True, durable=False) as run:
-                self._insert_key(run, student_id, retention)
+                self._insert_key(run, student_id, kind)
                 rows = run(
                     "SELECT key_id, wrapped FROM {p}privacy_keys "
                     "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
-                    (student_id, retention.value),
+                    (student_id, kind),
                 )
             assert rows, "no live key, and none could be created"
             row = (str(rows[0][0]), bytes(rows[0][1]))
             key_id, wrapped_key = row
-            key = self.kek.unwrap(wrapped_key, _context(key_id, student_id, retention.value))
+            key = self.kek.unwrap(wrapped_key, _context(key_id, student_id, kind))
             self._keys[key_id] = key
             self._live[live] = key_id
             return key_id, key
 
-    def _insert_key(self, run: Cursor, student_id: str, retention: Retention) -> None:
-        """A new live key of the class, unless the student has one (then nothing)."""
+    def _insert_key(self, run: Cursor, student_id: str, kind: str) -> None:
+        """A new live key of the kind, unless the student has one (then nothing)."""
         key_id = uuid.uuid4().hex
-        wrapped = self.kek.wrap(
-            os.urandom(DATA_KEY_BYTES), _context(key_id, student_id, retention.value)
-        )
+        wrapped = self.kek.wrap(os.urandom(DATA_KEY_BYTES), _context(key_id, student_id, kind))
         run(
             "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, created_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (key_id, student_id, retention.value, wrapped, _now()),
+            (key_id, student_id, kind, wrapped, _now()),
         )
 
     def provision(self, trajectory_id: uuid.UUID, student_id: str) -> None:
         """When a trajectory starts: its owner, and the student's live key of every class, in
         one transaction (so that no later command waits for a key to be made)."""
         if self._owners.get(trajectory_id) == student_id and all(
-            (student_id, r.value) in self._live for r in Retention
+            (student_id, kind) in self._live for kind in KINDS
         ):
             return
         with self._lock:
@@ -261,8 +273,8 @@ class KeyStore:
                     "VALUES (?, ?) ON CONFLICT DO NOTHING",
                     (str(trajectory_id), student_id),
                 )
-                for retention in Retention:
-                    self._insert_key(run, student_id, retention)
+                for kind in KINDS:
+                    self._insert_key(run, student_id, kind)
                 rows = run(
                     "SELECT key_id, retention, wrapped FROM {p}privacy_keys "
                     "WHERE student_id = ? AND wrapped IS NOT NULL",
@@ -296,13 +308,21 @@ class KeyStore:
                 self._keys[key_id] = key
         return key
 
+    def shredded_ids(self) -> frozenset[str]:
+        """The ids of every shredded key (the tombstones), in one query: for a reader that only
+        needs to know whether a value can still be opened (a rebuild of the read models), not
+        the key itself."""
+        with self.db.transaction(write=False) as run:
+            rows = run("SELECT key_id FROM {p}privacy_keys WHERE wrapped IS NULL")
+        return frozenset(str(r[0]) for r in rows)
+
     def keys_of(self, student_id: str) -> list[KeyInfo]:
         """Every key the student had, live or a tombstone, oldest first."""
         with self.db.transaction(write=False) as run:
             rows = run(
                 "SELECT key_id, retention, created_at, shredded_at FROM {p}privacy_keys "
-                "WHERE student_id = ? ORDER BY created_at, key_id",
-                (student_id,),
+                "WHERE student_id = ? AND retention <> ? ORDER BY created_at, key_id",
+                (student_id, SNAPSHOT_KIND),
             )
         return [
             KeyInfo(
@@ -311,7 +331,9 @@ class KeyStore:
             for r in rows
         ]
 
-    def shred(self, student_id: str, classes: Iterable[Retention]) -> list[ShreddedKey]:
+    def shred(
+        self, student_id: str, classes: Iterable[Retention], purge: bool = True
+    ) -> list[ShreddedKey]:
         """Destroys the student's live keys of these classes (their rows keep a tombstone);
         everything sealed with them reads as the placeholder from now on, here at once and in
         other processes within about `poll_seconds`. Returns the keys shredded (none when the
@@ -319,10 +341,12 @@ class KeyStore:
         wanted = sorted({c.value for c in classes})
         if not wanted:
             return []
+        wanted.append(SNAPSHOT_KIND)
         now = _now()
         marks = ", ".join("?" for _ in wanted)
         with self._lock:
             with self.db.transaction(write=True) as run:
+                run(self.db.secure_delete)
                 # The state row first: concurrent shreds take their generations in turn.
                 generation = int(
                     run(
@@ -336,6 +360,7 @@ class KeyStore:
                     f"retention IN ({marks}) RETURNING key_id, retention, created_at",
                     (now, generation, student_id, *wanted),
                 )
+            self._forget((str(r[0]), student_id, str(r[1])) for r in rows)
             shredded = tuple(
                 KeyInfo(
                     str(r[0]),
@@ -345,14 +370,23 @@ class KeyStore:
                     _moment(now),
                 )
                 for r in rows
+                if r[1] != SNAPSHOT_KIND
             )
-            self._forget(shredded)
             if self._generation == generation - 1:
                 # No other shred in between: nothing for this process to catch up with.
                 self._generation = generation
-        if shredded:
+        if rows:
             self._tell(ShredNotice(student_id, shredded, local=True))
+            if purge:
+                self.purge()
         return list(shredded)
+
+    def purge(self) -> None:
+        """Overwrites what shredded keys left behind in the database files: SQLite zeroes the
+        freed space (secure_delete was on for the shred) and empties its write-ahead log;
+        PostgreSQL rewrites the key table (VACUUM FULL), leaving no dead row versions. A
+        retention run shreds many students with `purge=False` and purges once at the end."""
+        self.db.purge("privacy_keys")
 
     # ---- owners
 
@@ -437,29 +471,31 @@ class KeyStore:
                 (self._generation, generation),
             )
         self._generation = generation
+        self._forget((str(r[0]), str(r[1]), str(r[2])) for r in found)
         by_student: dict[str, list[KeyInfo]] = {}
         for r in found:
-            by_student.setdefault(str(r[1]), []).append(
-                KeyInfo(
-                    str(r[0]),
-                    str(r[1]),
-                    Retention(r[2]),
-                    _moment(r[3]) or datetime.min,
-                    _moment(r[4]),
+            infos = by_student.setdefault(str(r[1]), [])
+            if r[2] != SNAPSHOT_KIND:
+                infos.append(
+                    KeyInfo(
+                        str(r[0]),
+                        str(r[1]),
+                        Retention(r[2]),
+                        _moment(r[3]) or datetime.min,
+                        _moment(r[4]),
+                    )
                 )
-            )
         for student_id, infos in by_student.items():
-            self._forget(infos)
             self._tell(ShredNotice(student_id, tuple(infos), local=False))
 
-    def _forget(self, infos: Iterable[KeyInfo]) -> None:
+    def _forget(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Drops keys from memory: (key id, student id, kind) each."""
         with self._lock:
-            for info in infos:
-                self._keys.pop(info.key_id, None)
-                self._gone.add(info.key_id)
-                live = (info.student_id, info.retention.value)
-                if self._live.get(live) == info.key_id:
-                    del self._live[live]
+            for key_id, student_id, kind in rows:
+                self._keys.pop(key_id, None)
+                self._gone.add(key_id)
+                if self._live.get((student_id, kind)) == key_id:
+                    del self._live[(student_id, kind)]
 
     def _tell(self, notice: ShredNotice) -> None:
         for hook in self._hooks:
