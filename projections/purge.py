@@ -56,6 +56,7 @@ def purge_trajectories(
     if not ids:
         return 0
     Runner(app, store, models, store.config).ensure()
+    app.keys.refresh(force=True)  # every shred so far, another process's too
     decode = sealed.decoder(app)
     events = {tid: [decode(e) for e in app.recorder.select_events(uuid.UUID(tid))] for tid in ids}
     events = {tid: found for tid, found in events.items() if found}

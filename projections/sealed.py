@@ -17,6 +17,7 @@ has the type `sealed` and stores that JSON as text.
 from __future__ import annotations
 
 import base64
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.privacy import envelope
 from domain.privacy.envelope import PLACEHOLDER, KeyLookup
+from domain.privacy.keys import KeyStore
 from domain.privacy.mapper import SealingMapper, candidates
 from projections import codec
 
@@ -36,19 +38,23 @@ _EMPTY_TEXT_BYTES = 16 + len('""')
 
 
 class Sealed:
-    """A sealed value as an event brings it to the read models: its envelope, its place, and
-    the key store's lookup (to tell whether it can still be opened)."""
+    """A sealed value as an event brings it to the read models: its envelope, its place, the
+    keys shredded when the events were read (whether it can still be opened, known without
+    unwrapping a key), and the key store's lookup (for the few values a fact is derived from)."""
 
-    __slots__ = ("envelope", "lookup", "where")
+    __slots__ = ("envelope", "gone", "lookup", "where")
 
-    def __init__(self, sealed: dict[str, Any], where: bytes, lookup: KeyLookup) -> None:
+    def __init__(
+        self, sealed: dict[str, Any], where: bytes, gone: frozenset[str], lookup: KeyLookup
+    ) -> None:
         self.envelope = sealed
         self.where = where
+        self.gone = gone
         self.lookup = lookup
 
     @property
     def alive(self) -> bool:
-        return self.lookup(str(self.envelope["key"])) is not None
+        return str(self.envelope["key"]) not in self.gone
 
     def reference(self) -> Any:
         """What a read model keeps: the envelope and its place, or the placeholder."""
@@ -60,12 +66,15 @@ class Sealed:
         return envelope.open_sealed(self.envelope, self.lookup, self.where)
 
     def given(self) -> bool:
-        """Whether the text says anything. Once its key is gone this is read from the length of
-        the ciphertext: only an empty text seals to the bytes of `""`."""
-        if self.alive:
-            value = self.opened()
-            return bool(value.strip()) if isinstance(value, str) else bool(value)
-        return len(base64.b64decode(self.envelope["data"])) > _EMPTY_TEXT_BYTES
+        """Whether the text says anything. An empty text is told by the length of its
+        ciphertext (only `""` seals to so few bytes), without a key; so is any text once its
+        key is gone; the others are opened (a text of blanks says nothing either)."""
+        if len(base64.b64decode(self.envelope["data"])) <= _EMPTY_TEXT_BYTES:
+            return False
+        value = self.opened() if self.alive else PLACEHOLDER
+        if value == PLACEHOLDER:
+            return True
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def reference(value: Any) -> Any:
@@ -106,15 +115,33 @@ def open_column(text: Any, lookup: KeyLookup | None) -> Any:
 
 Decoder = Callable[[StoredEvent], Any]
 
+# Per key store: the shred generation and the keys shredded as of it (read again only when a
+# shred moved the generation on, so that the runner's every step does not read them).
+_SHREDDED: weakref.WeakKeyDictionary[KeyStore, tuple[int, frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shredded(keys: KeyStore) -> frozenset[str]:
+    """The ids of the keys shredded, as of the key store's latest poll."""
+    keys.refresh()
+    generation = keys.generation
+    found = _SHREDDED.get(keys)
+    if found is None or found[0] != generation:
+        found = _SHREDDED[keys] = (generation, keys.shredded_ids())
+    return found[1]
+
 
 def decoder(app: Bewijsketen) -> Decoder:
     """Decodes stored events for the read models: envelopes are not opened; each top-level
-    envelope of a trajectory event becomes a `Sealed` (its place and the key store's lookup
-    with it). Values of marked lists and dicts stay envelopes: no read model uses them."""
+    envelope of a trajectory event becomes a `Sealed` (its place and the key store with it).
+    Values of marked lists and dicts stay envelopes: no read model uses them. The keys shredded
+    are read once, when the decoder is made (a shred after that is the purge's to apply)."""
     mapper = app.mapper
     assert isinstance(mapper, SealingMapper)
     to_sealed = mapper.to_sealed_event
     lookup = app.keys.lookup
+    gone = shredded(app.keys)
     is_sealed = envelope.is_sealed
     place = envelope.aad
     fields: dict[type[Any], tuple[str, ...]] = {}
@@ -131,7 +158,7 @@ def decoder(app: Bewijsketen) -> Decoder:
                 value = state.get(name)
                 if type(value) is dict and is_sealed(value):
                     where = place(stored.originator_id, stored.topic, name)
-                    state[name] = Sealed(value, where, lookup)
+                    state[name] = Sealed(value, where, gone, lookup)
         return event
 
     return decode
