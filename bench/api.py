@@ -5,7 +5,8 @@
 uvicorn serves `api.app:create_app` in a subprocess (real sockets); the load generator is a real
 HTTP client (httpx, one keep-alive connection per client thread). It measures a command
 (POST …/feedback, self-reflection) and a query (GET /trajectories/{id}) at each number of
-concurrent clients: requests/s and p50/p99 latency. Beside them, in the same run and against the
+concurrent clients: requests/s, p50/p99 latency and the server's CPU time per request (robust on a
+shared machine, where rates are not). Beside them, in the same run and against the
 same server: the in-process command rate of bench/commands.py (the application service, no HTTP)
 and the in-process rate of the same read (load the trajectory and build its view).
 """
@@ -22,7 +23,15 @@ from rich.table import Table
 
 from api.settings import Settings
 from bench.commands import fresh_database, fresh_schema, measure_in_process
-from bench.load import LoadResult, Target, api_server, feedback_load, read_load, seed
+from bench.load import (
+    LoadResult,
+    Target,
+    api_server,
+    feedback_load,
+    read_load,
+    seed,
+    server_cpu_seconds,
+)
 from domain.application import build_application
 from domain.values import Actor, Role
 from domain.views import trajectory_view
@@ -72,6 +81,11 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def per_request(cpu_seconds: float, result: LoadResult) -> str:
+    """The server's CPU time per request answered, in ms."""
+    return f"{cpu_seconds * 1000 / len(result.latencies):.2f}" if result.latencies else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0, help="Per measurement.")
@@ -93,6 +107,8 @@ def main() -> None:
             targets = seed(database_url, schema, args.trajectories)
             commands: dict[int, LoadResult] = {}
             reads: dict[int, LoadResult] = {}
+            # Server CPU seconds per load, to give the cost of a request (ms of CPU).
+            cost: dict[tuple[str, int], float] = {}
             with api_server(
                 database_url, schema, threads=args.threads, workers=args.workers
             ) as base_url:
@@ -103,10 +119,14 @@ def main() -> None:
                 # after them) sees the trajectories as the commands left them.
                 for clients in args.clients:
                     console.print(f"POST feedback, {clients} client(s)…")
+                    before = server_cpu_seconds(base_url)
                     commands[clients] = feedback_load(base_url, targets, clients, args.seconds)
+                    cost[("POST", clients)] = server_cpu_seconds(base_url) - before
                 for clients in args.clients:
                     console.print(f"GET trajectory, {clients} client(s)…")
+                    before = server_cpu_seconds(base_url)
                     reads[clients] = read_load(base_url, targets, clients, args.seconds)
+                    cost[("GET", clients)] = server_cpu_seconds(base_url) - before
             console.print("In-process reads of the same trajectories…")
             reads_in_process = {
                 c: measure_in_process_reads(database_url, schema, targets, c, args.seconds)
@@ -123,11 +143,13 @@ def main() -> None:
         "POST feedback/s",
         "p50 ms",
         "p99 ms",
+        "CPU ms/POST",
         "in-process commands/s",
         "ratio",
         "GET trajectory/s",
         "p50 ms",
         "p99 ms",
+        "CPU ms/GET",
         "in-process reads/s",
         "ratio",
         "failures",
@@ -140,11 +162,13 @@ def main() -> None:
             f"{c.rate:,.0f}",
             ms(c.percentile(50)),
             ms(c.percentile(99)),
+            per_request(cost[("POST", clients)], c),
             f"{in_process[clients]:,.0f}",
             f"{c.rate / in_process[clients]:.2f}",
             f"{r.rate:,.0f}",
             ms(r.percentile(50)),
             ms(r.percentile(99)),
+            per_request(cost[("GET", clients)], r),
             f"{reads_in_process[clients]:,.0f}",
             f"{r.rate / reads_in_process[clients]:.2f}",
             str(len(c.failures) + len(r.failures)),

@@ -49,6 +49,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The server process behind each base URL `api_server` yields, for `server_cpu_seconds`.
+SERVER_PIDS: dict[str, int] = {}
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    # utime and stime (fields 14 and 15), in clock ticks, of all the process's threads.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(base_url: str) -> float:
+    """CPU time used so far by the server behind `base_url` and its worker processes: the cost
+    of its requests, whatever else the machine is doing (unlike a rate on a shared machine)."""
+    root = SERVER_PIDS[base_url]
+    total = _cpu_seconds(root)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rpartition(")")[2].split()[1])
+            if parent == root:
+                total += _cpu_seconds(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total
+
+
 @contextmanager
 def api_server(
     database_url: str,
@@ -90,10 +119,12 @@ def api_server(
         ]
         server = subprocess.Popen(command, env=child_env, cwd=data_dir)
         base_url = f"http://127.0.0.1:{port}"
+        SERVER_PIDS[base_url] = server.pid
         try:
             _wait_until_healthy(base_url, server, startup_seconds)
             yield base_url
         finally:
+            SERVER_PIDS.pop(base_url, None)
             server.terminate()
             try:
                 server.wait(timeout=30)
