@@ -156,7 +156,12 @@ def test_a_shredded_class_reads_as_the_placeholder_and_others_are_untouched(
     wrapped = RawStore(settings).run(
         "SELECT retention, wrapped FROM {p}privacy_keys WHERE student_id = %s", ("student-1",)
     )
-    assert {r[0]: r[1] is None for r in wrapped} == {"formative": True, "exam": False}
+    # The snapshot key (a snapshot holds every class) goes with any shred.
+    assert {r[0]: r[1] is None for r in wrapped} == {
+        "formative": True,
+        "exam": False,
+        "snapshot": True,
+    }
     assert app.keys.lookup(infos[Retention.FORMATIVE].key_id) is None
     # New formative data of the student gets a new key; the old values stay gone.
     one.feedback(FeedbackSource.SELF, "student-1", one.outcomes[:1], text="Na het wissen")
@@ -188,6 +193,26 @@ def test_snapshots_are_sealed_and_purged_on_a_shred(app: Bewijsketen, settings: 
     assert app.command_cache.get(one.id) is None
     assert app.get_trajectory(one.id).progress_checks[-1].notes == PLACEHOLDER
     assert app.get_trajectory(two.id).progress_checks[-1].notes == "Voortgang van student-2"
+
+
+def test_a_shred_leaves_no_copy_of_the_key_in_the_database_files(
+    app: Bewijsketen, settings: Settings
+) -> None:
+    walk(app, "student-1")
+    raw = RawStore(settings)
+    (wrapped,) = raw.run(
+        "SELECT wrapped FROM {p}privacy_keys WHERE retention = 'formative'",
+    )
+    node = "SELECT pg_relation_filenode(%s)"
+    table = f"{raw.prefix}privacy_keys"
+    before = raw.run(node, (table,)) if raw.pg else None
+    app.keys.shred("student-1", [Retention.FORMATIVE])
+    if raw.pg:
+        # Rewritten: no dead row version with the key is left in the table's file.
+        assert raw.run(node, (table,)) != before
+    else:
+        files = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
+        assert bytes(wrapped[0]) not in files
 
 
 def test_another_process_drops_its_keys_within_a_second(
@@ -224,7 +249,11 @@ def test_the_key_store_tables(app: Bewijsketen, settings: Settings) -> None:
     owners = raw.run("SELECT trajectory_id, student_id FROM {p}privacy_key_owners")
     assert [(uuid.UUID(str(t)), s) for t, s in owners] == [(journey.id, "student-1")]
     keys = raw.run("SELECT student_id, retention, wrapped FROM {p}privacy_keys ORDER BY 2")
-    assert [(s, r) for s, r, _ in keys] == [("student-1", "exam"), ("student-1", "formative")]
+    assert [(s, r) for s, r, _ in keys] == [
+        ("student-1", "exam"),
+        ("student-1", "formative"),
+        ("student-1", "snapshot"),
+    ]
     # Wrapped, not the key itself: 12 bytes nonce + 32 bytes key + 16 bytes tag.
     _, key = app.keys.key_for("student-1", Retention.EXAM)
     assert all(len(bytes(w)) == 60 and key not in bytes(w) for _, _, w in keys)

@@ -29,6 +29,12 @@ class Database(Protocol):
     blob: str
     bigint: str
     in_memory: bool
+    # A statement, first in a shredding transaction, that has freed space overwritten.
+    secure_delete: str
+
+    def purge(self, table: str) -> None:
+        """Leaves no copy of deleted or overwritten rows of `table` in the database files."""
+        ...
 
     def transaction(
         self, write: bool, durable: bool = True
@@ -46,9 +52,16 @@ class SQLiteDatabase:
     blob = "BLOB"
     bigint = "INTEGER"
     in_memory = False
+    secure_delete = "PRAGMA secure_delete = ON"
 
     def __init__(self, recorder: SQLiteRecorder) -> None:
         self.datastore = recorder.datastore
+
+    def purge(self, table: str) -> None:
+        # The pages were zeroed in place; the log still holds their earlier images.
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextlib.contextmanager
     def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
@@ -67,10 +80,14 @@ class MemoryDatabase:
     blob = "BLOB"
     bigint = "INTEGER"
     in_memory = True
+    secure_delete = "PRAGMA secure_delete = ON"
 
     def __init__(self) -> None:
         self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+
+    def purge(self, table: str) -> None:
+        pass  # nothing is on disk
 
     @contextlib.contextmanager
     def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
@@ -92,10 +109,18 @@ class PostgresDatabase:
     blob = "BYTEA"
     bigint = "BIGINT"
     in_memory = False
+    secure_delete = "SELECT 1"
 
     def __init__(self, recorder: PostgresRecorder) -> None:
         self.datastore = recorder.datastore
         self.prefix = '"' + self.datastore.schema.replace('"', '""') + '".'
+
+    def purge(self, table: str) -> None:
+        # An UPDATE leaves the old row version behind until the table is rewritten; the table
+        # of keys is small (rows per student), so rewriting it is quick.
+        with self.datastore.get_connection() as conn:
+            assert conn.autocommit
+            conn.execute(f"VACUUM FULL {self.prefix}{table}".encode())
 
     @contextlib.contextmanager
     def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:

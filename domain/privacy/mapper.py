@@ -3,10 +3,11 @@
 On the way in (`to_stored_event`) the attributes of a trajectory event named like a marked
 field of the command being executed (`Command.sensitive_fields()`, carried by
 `domain.context.acting`) are replaced by envelopes under the student's data key of the
-command's retention class; a trajectory's snapshot is sealed whole under the student's exam
-key. On the way out (`to_domain_event`) envelopes are opened, and read as the placeholder where
-the key is shredded. The read side, which keeps ciphertext, decodes with `to_sealed_event` (the
-envelopes stay in place) and opens at serve time (`open_event`, `envelope.open_field`).
+command's retention class; a trajectory's snapshot is sealed whole under the student's
+snapshot key, which goes with any shred of the student (`keys.SNAPSHOT_KIND`). On the way out
+(`to_domain_event`) envelopes are opened, and read as the placeholder where the key is
+shredded. The read side, which keeps ciphertext, decodes with `to_sealed_event` (the envelopes
+stay in place) and opens at serve time (`open_event`, `envelope.open_field`).
 
 Program events hold nothing personal and are stored as they always were; so are the ids
 (student ids are pseudonyms). Events stored before encryption have no envelopes and are
@@ -145,7 +146,7 @@ class SealingMapper(Mapper[uuid.UUID]):
         if snapshot.topic != TRAJECTORY_TOPIC:
             return stored
         student_id = self._owner(keys, snapshot.originator_id)
-        key_id, key = keys.key_for(student_id, Retention.EXAM)
+        key_id, key = keys.snapshot_key(student_id)
         where = envelope.aad(snapshot.originator_id, SNAPSHOT_TOPIC, "")
         return StoredEvent(
             originator_id=stored.originator_id,
