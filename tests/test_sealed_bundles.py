@@ -197,3 +197,29 @@ def test_a_bundle_made_before_encryption_still_verifies() -> None:
     assert b"$sealed" not in b"".join(
         base64.b64decode(json.loads(line)["state"]) for line in events.splitlines()
     )
+
+
+def test_a_whole_resit_shredded_formative_only_keeps_the_exam_record_and_verifies(
+    audit: AuditRuntime,  # noqa: F811
+) -> None:
+    """Judgments, plans, votes (exam) stay readable when only formative data is shredded; a
+    full shred then leaves every text as the placeholder; both bundles verify."""
+    journey = resit_journey(audit.app)
+    audit.app.keys.shred("student-1", [Retention.FORMATIVE])
+    files = exported(audit, journey)
+    assert verify_bundle_bytes(zipped(files), trust(audit)).ok
+    dossier = json.loads(files[fmt.DOSSIER_JSON])
+    plan = dossier["attempts"][0]["development_plan"]
+    assert plan and envelope.PLACEHOLDER not in json.dumps(plan, ensure_ascii=False)
+    feedback = [f for o in dossier["outcomes"] for f in o["feedback"]]
+    steps = [s for s in dossier["steps"] if s["event"] == "FeedbackGiven"]
+    assert feedback and steps and all(s["data"]["text"] == envelope.PLACEHOLDER for s in steps)
+    assert len(json.loads(files[fmt.KEYS])) == 1  # the exam key only
+    audit.app.keys.shred("student-1", [Retention.EXAM])
+    files = exported(audit, journey)
+    report = verify_bundle_bytes(zipped(files), trust(audit))
+    assert report.ok, report.lines()
+    assert json.loads(files[fmt.KEYS]) == {}
+    judged = [s for s in dossier_of(audit.app, audit.store, journey.id, None)[0]["steps"]]
+    rationales = [s["why"] for s in judged if s["event"] == "JudgmentSubmitted"]
+    assert rationales and set(rationales) == {envelope.PLACEHOLDER}
