@@ -50,6 +50,13 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Mijn werk", "/werk", None),
     ("Zoeken", "/zoeken", None),
     ("Borging", "/borging", frozenset({Role.COMMITTEE, Role.QUALITY, Role.INSPECTOR, Role.ADMIN})),
+    (
+        "Jaarverslag",
+        "/jaarverslag",
+        frozenset(
+            role for relation in policy.READS["annual_report"].readers for role in relation.roles
+        ),
+    ),
     ("Logboek", "/logboek", None),
 )
 
