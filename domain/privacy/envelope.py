@@ -30,6 +30,14 @@ NONCE_BYTES = 12
 
 # A data key by its id; None when it is shredded (or never existed here).
 KeyLookup = Callable[[str], bytes | None]
+# A key, or the cipher made of it once for several values (cheaper per value).
+SealingKey = bytes | AESGCM
+
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def cipher(key: SealingKey) -> AESGCM:
+    return key if isinstance(key, AESGCM) else AESGCM(key)
 
 
 class EnvelopeError(ValueError):
@@ -45,11 +53,10 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and value.get(MARK) == VERSION and "data" in value
 
 
-def seal(value: Any, key_id: str, key: bytes, where: bytes) -> dict[str, Any]:
+def seal(value: Any, key_id: str, key: SealingKey, where: bytes) -> dict[str, Any]:
     """One value sealed under a data key, for the place `where` (see `aad`)."""
     nonce = os.urandom(NONCE_BYTES)
-    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    data = AESGCM(key).encrypt(nonce, plain, where)
+    data = cipher(key).encrypt(nonce, _to_json(value).encode(), where)
     return {
         MARK: VERSION,
         "key": key_id,
@@ -76,9 +83,12 @@ def open_sealed(value: Any, lookup: KeyLookup, where: bytes) -> Any:
 
 
 def seal_field(
-    value: Any, key_id: str, key: bytes, trajectory_id: uuid.UUID, topic: str, name: str
+    value: Any, key_id: str, key: SealingKey, trajectory_id: uuid.UUID, topic: str, name: str
 ) -> Any:
     """A marked field sealed: a dict value by value, a list item by item, else whole."""
+    if isinstance(value, str):
+        return seal(value, key_id, key, aad(trajectory_id, topic, name))
+    key = cipher(key)
     if isinstance(value, Mapping):
         return {
             k: seal(v, key_id, key, aad(trajectory_id, topic, f"{name}/{k}"))

@@ -130,9 +130,10 @@ class SealingMapper(Mapper[uuid.UUID]):
         class_version = getattr(cls, "class_version", 1)
         if class_version > 1:
             event_state["class_version"] = class_version
+        aead = AESGCM(key)  # once for all the event's values
         for name in present:
             event_state[name] = envelope.seal_field(
-                event_state[name], key_id, key, trajectory_id, topic, name
+                event_state[name], key_id, aead, trajectory_id, topic, name
             )
         return StoredEvent(
             originator_id=originator_id,
