@@ -9,6 +9,7 @@ position on.
 
 from __future__ import annotations
 
+import os
 import threading
 import typing
 import uuid
@@ -438,3 +439,22 @@ def run(*args: str, code: int = 0) -> str:
     result = runner.invoke(cli, list(args))
     assert result.exit_code == code, (args, result.exit_code, result.output, result.exception)
     return result.output
+
+
+def test_nonces_are_never_repeated() -> None:
+    """Within a process, across a counter running out, and in a forked child."""
+    nonces = envelope.Nonces()
+    nonces.LIMIT = 1000
+    drawn = [nonces.next() for _ in range(2500)]
+    assert len(set(drawn)) == len(drawn) and {len(n) for n in drawn} == {12}
+    assert len({n[:8] for n in drawn}) == 3  # a new prefix each time the counter ran out
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.write(write, nonces.next())
+        os._exit(0)
+    os.close(write)
+    in_child = os.read(read, 12)
+    os.close(read)
+    os.waitpid(child, 0)
+    assert in_child[:8] != drawn[-1][:8] and in_child not in drawn

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import os
 import typing
 import uuid
 from typing import Any
@@ -77,7 +76,7 @@ _CANDIDATES: dict[type[Any], tuple[str, ...]] = {}
 
 
 def _seal_bytes(data: bytes, key_id: str, key: bytes, where: bytes) -> bytes:
-    nonce = os.urandom(envelope.NONCE_BYTES)
+    nonce = envelope.NONCES.next()
     sealed = AESGCM(key).encrypt(nonce, data, where)
     return json.dumps(
         {
