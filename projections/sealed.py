@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import StoredEvent
@@ -37,24 +38,38 @@ AAD = "aad"
 _EMPTY_TEXT_BYTES = 16 + len('""')
 
 
-class Sealed:
-    """A sealed value as an event brings it to the read models: its envelope, its place, the
-    keys shredded when the events were read (whether it can still be opened, known without
-    unwrapping a key), and the key store's lookup (for the few values a fact is derived from)."""
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """What the decoder knows of the keys: those shredded when the events were read (whether a
+    value can still be opened, known without unwrapping a key), and the key store's lookup
+    (for the few values a fact is derived from)."""
 
-    __slots__ = ("envelope", "gone", "lookup", "where")
+    gone: frozenset[str]
+    lookup: KeyLookup
+
+
+class Sealed:
+    """A sealed value as an event brings it to the read models: its envelope and its place
+    (the additional data is made only when it is needed: most sealed values are not kept)."""
+
+    __slots__ = ("envelope", "field", "keys", "topic", "trajectory_id")
 
     def __init__(
-        self, sealed: dict[str, Any], where: bytes, gone: frozenset[str], lookup: KeyLookup
+        self, sealed: dict[str, Any], trajectory_id: Any, topic: str, name: str, keys: Keys
     ) -> None:
         self.envelope = sealed
-        self.where = where
-        self.gone = gone
-        self.lookup = lookup
+        self.trajectory_id = trajectory_id
+        self.topic = topic
+        self.field = name
+        self.keys = keys
+
+    @property
+    def where(self) -> bytes:
+        return envelope.aad(self.trajectory_id, self.topic, self.field)
 
     @property
     def alive(self) -> bool:
-        return str(self.envelope["key"]) not in self.gone
+        return str(self.envelope["key"]) not in self.keys.gone
 
     def reference(self) -> Any:
         """What a read model keeps: the envelope and its place, or the placeholder."""
@@ -63,7 +78,7 @@ class Sealed:
         return {**self.envelope, AAD: self.where.decode()}
 
     def opened(self) -> Any:
-        return envelope.open_sealed(self.envelope, self.lookup, self.where)
+        return envelope.open_sealed(self.envelope, self.keys.lookup, self.where)
 
     def given(self) -> bool:
         """Whether the text says anything. An empty text is told by the length of its
@@ -140,10 +155,8 @@ def decoder(app: Bewijsketen) -> Decoder:
     mapper = app.mapper
     assert isinstance(mapper, SealingMapper)
     to_sealed = mapper.to_sealed_event
-    lookup = app.keys.lookup
-    gone = shredded(app.keys)
+    keys = Keys(shredded(app.keys), app.keys.lookup)
     is_sealed = envelope.is_sealed
-    place = envelope.aad
     fields: dict[type[Any], tuple[str, ...]] = {}
 
     def decode(stored: StoredEvent) -> Any:
@@ -157,8 +170,7 @@ def decoder(app: Bewijsketen) -> Decoder:
             for name in names:
                 value = state.get(name)
                 if type(value) is dict and is_sealed(value):
-                    where = place(stored.originator_id, stored.topic, name)
-                    state[name] = Sealed(value, where, gone, lookup)
+                    state[name] = Sealed(value, stored.originator_id, stored.topic, name, keys)
         return event
 
     return decode
