@@ -146,6 +146,9 @@ def test_one_real_call_per_tag(client_package: ModuleType, tmp_path: Path) -> No
                 client=quality, year=2026
             ),
             "health": lambda: call(client_package, "health", "health")(client=anyone),
+            "privacy": lambda: call(client_package, "privacy", "get_privacy_due")(
+                client=as_("privacy-1", Role.PRIVACY)
+            ),
         }
         tags = {tag["name"].replace(" ", "_").replace("-", "_") for tag in document()["tags"]}
         assert set(calls) == tags, "every tag needs a call here"
