@@ -8,6 +8,7 @@ PostgreSQL schema, or nothing).
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from eventsourcing.sqlite import SQLiteRecorder
 from psycopg.rows import tuple_row
 
 Row = tuple[Any, ...]
+log = logging.getLogger("bewijsketen.privacy")
 
 
 class Cursor(Protocol):
@@ -62,6 +64,13 @@ class SQLiteDatabase:
         with self.datastore.get_connection(commit=True) as conn:
             cursor = conn.cursor()
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+        if busy:
+            log.warning(
+                "the write-ahead log of %s could not be emptied (a reader was busy): shredded "
+                "key material may stay in it until the next checkpoint",
+                table,
+            )
 
     @contextlib.contextmanager
     def transaction(self, write: bool, durable: bool = True) -> Iterator[Cursor]:
