@@ -23,6 +23,7 @@ from api.settings import Settings
 from domain.application import Bewijsketen, build_application
 from domain.commands import Retention, TrajectoryCommand, all_commands
 from domain.demo import seed_demo
+from domain.demo.copy import copy_events, in_memory
 from domain.journey import Journey, setup_program
 from domain.privacy import envelope
 from domain.privacy.envelope import PLACEHOLDER
@@ -412,6 +413,20 @@ def test_the_demo_seals_as_if_written_directly(app: Bewijsketen, settings: Setti
         if k.retention is Retention.FORMATIVE
     ]
     assert formative.key_id
+
+
+def test_events_sealed_under_other_keys_are_not_copied(app: Bewijsketen) -> None:
+    """The demo's twin must seal with the target's key store: its events are copied as stored,
+    and the target could not open what another store's keys sealed."""
+    stranger = in_memory()
+    try:
+        walk(stranger, "student-1")
+        before = event_count(app)
+        with pytest.raises(ValueError, match="key store"):
+            copy_events(stranger, app)
+        assert event_count(app) == before
+    finally:
+        stranger.close()
 
 
 def _store_of(settings: Settings) -> dict[str, object]:
