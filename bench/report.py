@@ -21,7 +21,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date
 
 import psycopg
 from psycopg import sql
@@ -36,36 +36,37 @@ from projections.models import by_name
 from projections.rebuild import rebuild
 from projections.reports.annual import annual_report
 from projections.reports.pdf import html_to_pdf
-from projections.reports.period import AMSTERDAM, Period
+from projections.reports.period import Period
 from projections.reports.render import render_html
 from projections.store import open_store
 
 console = Console()
 READ_SCHEMA = "bench_report_read"
 
-# What the report reads: per table, the columns and the time column of the period.
+# What the report reads: per table, the columns and the day column of the period.
 READS: tuple[tuple[str, str, str], ...] = (
     (
         "report_decisions",
-        "program_id, cohort, decision, passed, attempt, requested_at, decided_at",
-        "decided_at",
+        "program_id, cohort, decision, passed, attempt, requested_at, requested_on, decided_at, "
+        "decided_on",
+        "decided_on",
     ),
-    ("report_early_route", "program_id, cohort, step, at", "at"),
+    ("report_early_route", "program_id, cohort, step", "occurred_on"),
     (
         "report_assessments",
         "program_id, interview_needed, interview_held, doubt, disagreement, coach_assessor, "
         "independent",
-        "judged_at",
+        "judged_on",
     ),
     (
         "report_agreement",
         "program_id, trajectory_id, attempt, assessor_a, assessor_b, level_a, level_b, n",
-        "judged_at",
+        "judged_on",
     ),
-    ("report_votes", "program_id, member_id, vote", "voted_at"),
-    ("report_corrections", "program_id, committee, reason", "at"),
-    ("borging_checks", "*", "concluded_at"),
-    ("borging_exceptions", "*", "concluded_at"),
+    ("report_votes", "program_id, member_id, vote", "voted_on"),
+    ("report_corrections", "program_id, committee, reason", "occurred_on"),
+    ("borging_checks", "*", "concluded_on"),
+    ("borging_exceptions", "*", "concluded_on"),
     ("report_follow_ups", "*", ""),
 )
 
@@ -81,11 +82,12 @@ def baseline(url: str, period: Period) -> tuple[float, int]:
     started = time.perf_counter()
     rows = 0
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        for table, columns, moment in READS:
+        for table, columns, day in READS:
             query = f'SELECT {columns} FROM "{READ_SCHEMA}"."{table}"'
-            if moment:
+            if day:
                 cur.execute(
-                    f"{query} WHERE {moment} >= %s AND {moment} < %s", (period.start, period.end)
+                    f"{query} WHERE {day} >= %s AND {day} <= %s",
+                    (period.first_day, period.last_day),
                 )
             else:
                 cur.execute(query)
@@ -127,10 +129,10 @@ def main() -> None:
             rebuild(app, store, by_name(["borging", "reports"]), progress=progress)
         rebuild_seconds = time.perf_counter() - started
         found = store.query(
-            f"SELECT max(decided_at) AS last FROM {store.live.q('report_decisions')}"
+            f"SELECT max(decided_on) AS last FROM {store.live.q('report_decisions')}"
         )[0]["last"]
-        last: datetime = found
-        period = Period.of_year(last.astimezone(AMSTERDAM).year)
+        last: date = found
+        period = Period.of_year(last.year)
         programs = list(app.directory.programs())
         counts = {
             table: int(store.query(f"SELECT count(*) AS n FROM {store.live.q(table)}")[0]["n"])

@@ -22,7 +22,7 @@ from projections import codec, sealed
 
 # Part of every read model's fingerprint: a change of the stored state's shape or meaning
 # rebuilds the read models from the log.
-STATE_VERSION = 5
+STATE_VERSION = 6
 
 
 class ProjectionIntegrityError(RuntimeError):
@@ -73,12 +73,18 @@ class AttemptState:
     conclusion: dict[str, Any] | None = None
     committee: dict[str, Any] | None = None
     # Dated facts for the reports: when the last assigned assessor judged, when the CGI was
-    # held, every committee answer (a referral included), every vote, every borging follow-up.
+    # held, every committee answer (a referral included), every vote, every borging follow-up;
+    # each with the time it was recorded (`*_at`) and the day it took place (`*_on`).
     judged_at: str | None = None
+    # The day the judgments were complete: the latest day an assigned assessor's judgment took
+    # place (one recorded later may have taken place before the others).
+    judged_on: str | None = None
+    judgment_days: dict[str, str] = field(default_factory=dict)  # assessor -> day
     interview_at: str | None = None
+    interview_on: str | None = None
     answers: list[dict[str, Any]] = field(default_factory=list)
-    vote_log: list[list[Any]] = field(default_factory=list)  # [member, vote, round, at]
-    # [item, action, by, at]; the action is a sealed reference (`projections.sealed`)
+    vote_log: list[list[Any]] = field(default_factory=list)  # [member, vote, round, at, on]
+    # [item, action, by, at, on]; the action is a sealed reference (`projections.sealed`)
     follow_ups: list[list[Any]] = field(default_factory=list)
     # Portfolio items withdrawn after the request (the borging follows them up).
     withdrawn_after: list[str] = field(default_factory=list)
@@ -91,7 +97,7 @@ class AttemptState:
     def referrals(self) -> list[dict[str, Any]]:
         """The committee's referrals back, in order (derived from its answers)."""
         return [
-            {k: v for k, v in a.items() if k not in ("passed", "concluded_at")}
+            {k: v for k, v in a.items() if k not in ("passed", "concluded_at", "concluded_on")}
             for a in self.answers
             if a["outcome"] == Decision.REFERRED_BACK.value
         ]
@@ -156,8 +162,9 @@ class TrajectoryState:
     attempts: list[AttemptState] = field(default_factory=list)
     corrections: int = 0
     closed: bool = False
-    # Dated facts for the reports: [requested|granted|refused, at] per early-route event, and
-    # [corrects version, reason, by, role, at] per correction (the reason a sealed reference).
+    # Dated facts for the reports: [requested|granted|refused, at, on] per early-route event,
+    # and [corrects version, reason, by, role, at, on] per correction (the reason a sealed
+    # reference); `at` the time recorded, `on` the day it took place.
     early_log: list[list[str]] = field(default_factory=list)
     correction_log: list[list[Any]] = field(default_factory=list)
     # Not stored: the facts and next step of the version they were computed for, so that the
@@ -177,7 +184,7 @@ class TrajectoryState:
         end = min(later) if later else None
         return [
             [version, by, role]
-            for version, _reason, by, role, _at in self.correction_log
+            for version, _reason, by, role, *_when in self.correction_log
             if attempt.first_version <= version and (end is None or version < end)
         ]
 
@@ -410,7 +417,7 @@ def _green_light_withheld(s: TrajectoryState, e: Any, d: ProgramDefinition) -> N
 def _early(route: EarlyRoute) -> Callable[[TrajectoryState, Any, ProgramDefinition], None]:
     def handler(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
         s.early_route = route.value
-        s.early_log.append([route.value, timestamp(e)])
+        s.early_log.append([route.value, timestamp(e), day(e)])
 
     return handler
 
@@ -453,14 +460,17 @@ def _assessors(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 def _judgment(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.judgments[e.actor.person_id] = [_value(e.verdict), dict(e.levels)]
-    if attempt.judged_at is None and attempt.facts().all_judged:
-        attempt.judged_at = timestamp(e)
+    if attempt.judged_at is None:
+        attempt.judgment_days[e.actor.person_id] = day(e)
+        if attempt.facts().all_judged:
+            attempt.judged_at = timestamp(e)
+            attempt.judged_on = max(attempt.judgment_days.get(a, day(e)) for a in attempt.assessors)
 
 
 def _interview(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.interview_held = True
-    attempt.interview_at = timestamp(e)
+    attempt.interview_at, attempt.interview_on = timestamp(e), day(e)
 
 
 def _final_levels(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
@@ -487,7 +497,9 @@ def _concluded(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
 def _vote(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     attempt = _attempt(s, e)
     attempt.votes[e.actor.person_id] = _value(e.vote)
-    attempt.vote_log.append([e.actor.person_id, _value(e.vote), attempt.round, timestamp(e)])
+    attempt.vote_log.append(
+        [e.actor.person_id, _value(e.vote), attempt.round, timestamp(e), day(e)]
+    )
 
 
 def _committee_answer(attempt: AttemptState, outcome: Decision, e: Any) -> dict[str, Any]:
@@ -502,7 +514,12 @@ def _committee_answer(attempt: AttemptState, outcome: Decision, e: Any) -> dict[
     }
     conclusion = attempt.conclusion or {}
     attempt.answers.append(
-        {**answer, "passed": conclusion.get("passed"), "concluded_at": conclusion.get("at")}
+        {
+            **answer,
+            "passed": conclusion.get("passed"),
+            "concluded_at": conclusion.get("at"),
+            "concluded_on": conclusion.get("on"),
+        }
     )
     return answer
 
@@ -539,13 +556,14 @@ def _correction(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
             e.actor.person_id,
             role,
             timestamp(e),
+            day(e),
         ]
     )
 
 
 def _follow_up(s: TrajectoryState, e: Any, d: ProgramDefinition) -> None:
     _attempt(s, e).follow_ups.append(
-        [e.item, sealed.reference(e.action), e.actor.person_id, timestamp(e)]
+        [e.item, sealed.reference(e.action), e.actor.person_id, timestamp(e), day(e)]
     )
 
 

@@ -5,14 +5,16 @@ assessors, borging exceptions (one followed up), corrections and committee corre
 committee whose members change half-way.
 
 Everything goes through the application service (`domain.journey.Journey`), never by writing
-events. `middle` is a moment between the first half and the second, for period tests.
+events. `middle` is a moment between the first half and the second, for period tests. Given
+`days`, the first half takes place on the first day and the second half on the second (every
+command says so, `occurred_on`), though all of it is recorded today.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from domain import commands as c
 from domain.application import Bewijsketen
@@ -33,6 +35,9 @@ class Dataset:
     started: datetime
     middle: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The days the halves took place on, when they were given (else: the day recorded).
+    first_day: date | None = None
+    second_day: date | None = None
     trajectories: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
@@ -172,20 +177,29 @@ def correct_own_evidence(j: Journey) -> None:
     )
 
 
-def build(app: Bewijsketen) -> Dataset:
+def build(app: Bewijsketen, days: tuple[date, date] | None = None) -> Dataset:
     started = datetime.now(UTC)
+    first, second = days or (None, None)
     staff_a = Staff(committee=list(A_COMMITTEE))
-    program_a = setup_program(app, code="SD-AI", staff=staff_a)
+    program_a = setup_program(app, code="SD-AI", staff=staff_a, occurred_on=first)
     app.execute(
-        c.RegisterStaff(program_id=program_a, person_id="coach-1", role=StaffRole.ASSESSOR), ADMIN
+        c.RegisterStaff(
+            program_id=program_a, person_id="coach-1", role=StaffRole.ASSESSOR, occurred_on=first
+        ),
+        ADMIN,
     )
-    program_b = setup_program(app, code="ZORG", staff=Staff(committee=list(B_COMMITTEE)))
-    data = Dataset(program_a, program_b, started)
+    program_b = setup_program(
+        app, code="ZORG", staff=Staff(committee=list(B_COMMITTEE)), occurred_on=first
+    )
+    data = Dataset(program_a, program_b, started, first_day=first, second_day=second)
 
     journeys: dict[str, Journey] = {}
+    half = [first]
 
     def journey(program: uuid.UUID, student: str, cohort: str) -> Journey:
         j = journeys[student] = Journey(app, program, student, cohort=cohort)
+        if half[0] is not None:
+            j.at(half[0])
         return j
 
     # ---- the first half: cohort 2026-A of SD-AI
@@ -209,17 +223,33 @@ def build(app: Bewijsketen) -> Dataset:
         corrects_version=3,
         reason=REASON_APPEAL,
         details={},
+        occurred_on=first,
     )
     app.execute(appeal, member("committee-2"))
     data.middle = datetime.now(UTC)
+    half[0] = second
+    # Journeys of the first half that act again in the second do so on its day.
+    for j in journeys.values():
+        if second is not None:
+            j.at(second)
 
     # ---- the second half: the committee of SD-AI changes, cohort 2026-B, and ZORG
     app.execute(
-        c.DeregisterStaff(program_id=program_a, person_id="committee-3", role=StaffRole.COMMITTEE),
+        c.DeregisterStaff(
+            program_id=program_a,
+            person_id="committee-3",
+            role=StaffRole.COMMITTEE,
+            occurred_on=second,
+        ),
         ADMIN,
     )
     app.execute(
-        c.RegisterStaff(program_id=program_a, person_id="committee-4", role=StaffRole.COMMITTEE),
+        c.RegisterStaff(
+            program_id=program_a,
+            person_id="committee-4",
+            role=StaffRole.COMMITTEE,
+            occurred_on=second,
+        ),
         ADMIN,
     )
     j = journey(program_a, "stud-08", "2026-B")
@@ -229,7 +259,11 @@ def build(app: Bewijsketen) -> Dataset:
     attempt = self_feedback_only(j, ("committee-1", "committee-4"))
     data.trajectories["stud-09"] = j.id
     follow_up = c.RecordBorgingFollowUp(
-        trajectory_id=j.id, attempt=attempt, item="feedback_givers", action=FOLLOW_UP
+        trajectory_id=j.id,
+        attempt=attempt,
+        item="feedback_givers",
+        action=FOLLOW_UP,
+        occurred_on=second,
     )
     app.execute(follow_up, member("committee-1"))
     j = journey(program_a, "stud-10", "2026-B")

@@ -2,7 +2,8 @@
 
 Nothing here uses the read models, the report's code or the rule functions: each figure is
 counted from the events by its own definition (docs/reports.md), so that the test compares two
-computations of the same thing.
+computations of the same thing. Everything counts on the day it took place: the day the event
+says (`occurred_on`), else the day it was recorded, in Europe/Amsterdam.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.application import Bewijsketen
 from domain.program import Program
@@ -24,6 +26,25 @@ LEVELS = ("verkennend", "beginnend", "ontwikkelend", "vakkundig", "bekwaam", "pr
 PASS = LEVELS.index("bekwaam")
 QUORUM = 2
 OUTCOMES = ("LO1", "LO2", "LO3", "LO4", "LO5")
+DUTCH = ZoneInfo("Europe/Amsterdam")
+
+
+def recorded_on(e: Any) -> date:
+    return e.timestamp.astimezone(DUTCH).date()
+
+
+def took_place(e: Any) -> date:
+    """The day the event says it took place, else the Dutch day it was recorded."""
+    stated = getattr(e, "occurred_on", None)
+    return stated if stated is not None else recorded_on(e)
+
+
+def seconds_between(first: Any, then: Any) -> float:
+    """From one event to another: between the moments recorded when both were recorded on the
+    day they took place, else in whole days between the days they took place."""
+    if took_place(first) == recorded_on(first) and took_place(then) == recorded_on(then):
+        return float((then.timestamp - first.timestamp).total_seconds())
+    return float((took_place(then) - took_place(first)).days * 24 * 3600)
 
 
 def stored_events(app: Bewijsketen) -> list[Any]:
@@ -63,7 +84,7 @@ def p90(values: list[float]) -> float | None:
 
 @dataclass
 class Attempt:
-    requested_at: datetime
+    request: Any  # the HighStakeRequested event
     portfolio: list[str]
     ai_explained: bool
     route_before: bool
@@ -71,9 +92,11 @@ class Attempt:
     assessors: list[str] = field(default_factory=list)
     coach: str = ""
     judgments: dict[str, tuple[Verdict, dict[str, str]]] = field(default_factory=dict)
-    judged_at: datetime | None = None
+    # Per assessor the day their judgment took place; complete on the latest of them.
+    judgment_days: dict[str, date] = field(default_factory=dict)
+    judged_on: date | None = None
     interview: bool = False
-    # Each conclusion: [at, levels, passed, votes of its round, decision or None]
+    # Each conclusion: [day it took place, levels, passed, votes of its round, decision or None]
     conclusions: list[list[Any]] = field(default_factory=list)
     follow_ups: set[str] = field(default_factory=set)
     first_version: int = 0
@@ -96,12 +119,13 @@ class Track:
 
 
 def expected_report(
-    app: Bewijsketen, programs: set[uuid.UUID], start: datetime, end: datetime
+    app: Bewijsketen, programs: set[uuid.UUID], first: date, last: date
 ) -> dict[str, Any]:
-    """The report's figures for the period [start, end) and these programs, from the events."""
+    """The report's figures for the days first to last (both included) and these programs,
+    from the events."""
 
-    def inside(moment: datetime) -> bool:
-        return start <= moment < end
+    def inside(day: date) -> bool:
+        return first <= day <= last
 
     tracks: dict[uuid.UUID, Track] = {}
     decisions: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -115,11 +139,11 @@ def expected_report(
             if e.role is not StaffRole.COMMITTEE or e.originator_id not in programs:
                 continue
             if isinstance(e, Program.StaffRegistered):
-                terms[e.originator_id].append([e.person_id, e.timestamp, None])
+                terms[e.originator_id].append([e.person_id, took_place(e), None])
             else:
                 for term in terms[e.originator_id]:
                     if term[0] == e.person_id and term[2] is None:
-                        term[2] = e.timestamp
+                        term[2] = took_place(e)
             continue
         if isinstance(e, T.Started):
             tracks[e.originator_id] = Track(e.program_id, e.cohort, e.student_id, e.coach_id)
@@ -150,7 +174,7 @@ def expected_report(
         ):
             if isinstance(e, T.EarlyHighStakeGranted):
                 t.early_granted = True
-            if inside(e.timestamp):
+            if inside(took_place(e)):
                 step = {
                     T.EarlyHighStakeRequested: EarlyRoute.REQUESTED,
                     T.EarlyHighStakeGranted: EarlyRoute.GRANTED,
@@ -159,7 +183,7 @@ def expected_report(
                 cell[f"early_route_{step.value}"] += 1
         elif isinstance(e, T.HighStakeRequested):
             t.attempts[e.attempt] = Attempt(
-                e.timestamp,
+                e,
                 list(e.portfolio),
                 bool(e.ai_explanation.strip()),
                 t.green or t.early_granted,
@@ -172,24 +196,26 @@ def expected_report(
         elif isinstance(e, T.JudgmentSubmitted):
             a = t.attempts[e.attempt]
             a.judgments[e.actor.person_id] = (e.verdict, dict(e.levels))
-            if a.judged_at is None and set(a.judgments) >= set(a.assessors):
-                a.judged_at = e.timestamp
+            if a.judged_on is None:
+                a.judgment_days[e.actor.person_id] = took_place(e)
+                if set(a.judgments) >= set(a.assessors):
+                    a.judged_on = max(a.judgment_days[x] for x in a.assessors)
         elif isinstance(e, T.CriterionInterviewHeld):
             t.attempts[e.attempt].interview = True
         elif isinstance(e, T.AssessmentConcluded):
             t.attempts[e.attempt].conclusions.append(
-                [e.timestamp, dict(e.levels), e.passed, [], None]
+                [took_place(e), dict(e.levels), e.passed, [], None]
             )
         elif isinstance(e, T.CommitteeVoteCast):
             t.attempts[e.attempt].conclusions[-1][3].append(e.vote)
-            if inside(e.timestamp):
+            if inside(took_place(e)):
                 votes[(t.program_id, e.actor.person_id)][e.vote.value] += 1
         elif isinstance(e, T.DecisionRatified | T.DecisionReferredBack):
             a = t.attempts[e.attempt]
             a.conclusions[-1][4] = "ratified" if isinstance(e, T.DecisionRatified) else "referred"
             if isinstance(e, T.DecisionReferredBack):
                 a.referrals += 1
-            if not inside(e.timestamp):
+            if not inside(took_place(e)):
                 continue
             cell["decisions"] += 1
             if isinstance(e, T.DecisionReferredBack):
@@ -199,13 +225,13 @@ def expected_report(
             cell["ratified"] += 1
             cell[outcome] += 1
             cell[("resit_" if e.attempt > 1 else "first_attempt_") + outcome] += 1
-            durations[t.program_id].append((e.timestamp - a.requested_at).total_seconds())
+            durations[t.program_id].append(seconds_between(a.request, e))
         elif isinstance(e, T.CorrectionRecorded):
             # The attempt whose events it corrects: the latest requested at or before them.
             earlier = [a for a in t.attempts.values() if a.first_version <= e.corrects_version]
             if earlier:
                 max(earlier, key=lambda a: a.first_version).corrected = True
-            if not inside(e.timestamp):
+            if not inside(took_place(e)):
                 continue
             committee = e.actor.role.value == "committee"
             corrections[t.program_id][int(committee)] += 1
@@ -223,7 +249,7 @@ def expected_report(
         if t.program_id not in programs:
             continue
         for a in t.attempts.values():
-            if a.judged_at is not None and inside(a.judged_at):
+            if a.judged_on is not None and inside(a.judged_on):
                 counts = interviews[t.program_id]
                 doubt = any(v is Verdict.DOUBT for v, _ in a.judgments.values())
                 split = any(
@@ -253,7 +279,7 @@ def expected_report(
                             )
             if not a.conclusions or not inside(a.conclusions[-1][0]):
                 continue
-            _at, levels, passed, round_votes, decision = a.conclusions[-1]
+            _on, levels, passed, round_votes, decision = a.conclusions[-1]
             kinds = {t.evidence[x][1] for x in a.portfolio}
             per_outcome = {
                 code: sum(1 for x in a.portfolio if code in t.evidence[x][0]) for code in OUTCOMES
@@ -288,12 +314,12 @@ def expected_report(
                     items[item][2] += 1
                     items[item][3] += int(item in a.follow_ups)
 
-    # ---- the committee: members registered at some time in the period
+    # ---- the committee: members registered on some day of the period
     members = {
         (pid, person)
         for pid, found_terms in terms.items()
         for person, since, until in found_terms
-        if since < end and (until is None or until >= start)
+        if since <= last and (until is None or until >= first)
     }
     assert GreenLight.GIVEN  # (the route before the request counts the green light or early route)
     return {

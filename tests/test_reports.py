@@ -1,13 +1,14 @@
 """The annual report: every figure equals the count made independently from the events, on a
 generated record with known content (tests/report_dataset.py), on SQLite and PostgreSQL; over
-the whole record, each half of it and each program alone."""
+the whole record, each half of it and each program alone. The halves took place on two days
+before the day they are recorded: the report counts by the day things took place."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -18,18 +19,20 @@ from domain import commands as c
 from domain.application import Bewijsketen, build_application
 from domain.errors import InvalidInput, NotPermitted, RuleViolation
 from domain.journey import Journey, setup_program
-from domain.values import Actor, Role
+from domain.values import Actor, FeedbackSource, Role
 from projections.models import all_models, borging
 from projections.reports import dutch
 from projections.reports.annual import annual_report, nearest_rank
+from projections.reports.csv_export import render_csv
 from projections.reports.figures import AnnualReport
 from projections.reports.period import AMSTERDAM, Period, PeriodError
+from projections.reports.render import render_html
 from projections.runner import Runner
 from projections.store import ReadStore, open_store
 from tests import report_dataset, report_expected
 from tests.test_projections_support import fresh_store, read_config
 
-SECOND = timedelta(seconds=1)
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -39,14 +42,21 @@ class World:
     settings: Settings
     data: report_dataset.Dataset
 
-    def report(self, start: datetime, end: datetime, *programs: uuid.UUID) -> AnnualReport:
+    def report(self, first: date, last: date, *programs: uuid.UUID) -> AnnualReport:
         chosen = programs or (self.data.program_a, self.data.program_b)
         return annual_report(
             self.store,
             self.app,
             [self.app.get_program(p) for p in chosen],
-            Period.between(start, end),
+            Period.of_days(first, last),
         )
+
+    @property
+    def days(self) -> tuple[date, date, date]:
+        """The days of the first half, of the second, and the day it was all recorded."""
+        d = self.data
+        assert d.first_day is not None and d.second_day is not None
+        return d.first_day, d.second_day, d.ended.astimezone(AMSTERDAM).date()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -60,7 +70,8 @@ def world(
         config = read_config(settings)
         store = open_store(config)
         try:
-            data = report_dataset.build(app)
+            today = datetime.now(AMSTERDAM).date()
+            data = report_dataset.build(app, (today - 2 * DAY, today - DAY))
             runner = Runner(app, store, all_models(), config)
             runner.ensure()
             runner.catch_up()
@@ -70,18 +81,19 @@ def world(
             app.close()
 
 
-def periods(world: World) -> list[tuple[str, datetime, datetime]]:
-    d = world.data
+def periods(world: World) -> list[tuple[str, date, date]]:
+    first, second, recorded = world.days
     return [
-        ("all", d.started - SECOND, d.ended + SECOND),
-        ("first half", d.started - SECOND, d.middle),
-        ("second half", d.middle, d.ended + SECOND),
+        ("all", first, recorded),
+        ("first half", first, first),
+        ("second half", second, recorded),
+        ("the day it was recorded", recorded, recorded),
     ]
 
 
-def check(world: World, start: datetime, end: datetime, programs: tuple[uuid.UUID, ...]) -> None:
-    report = world.report(start, end, *programs)
-    want = report_expected.expected_report(world.app, set(programs), start, end)
+def check(world: World, first: date, last: date, programs: tuple[uuid.UUID, ...]) -> None:
+    report = world.report(first, last, *programs)
+    want = report_expected.expected_report(world.app, set(programs), first, last)
 
     # Decisions by program and cohort, first attempts and resits, the early route.
     got = {
@@ -173,17 +185,18 @@ def check(world: World, start: datetime, end: datetime, programs: tuple[uuid.UUI
 
 def test_every_figure_equals_the_count_from_the_events(world: World) -> None:
     both = (world.data.program_a, world.data.program_b)
-    for _label, start, end in periods(world):
-        check(world, start, end, both)
-        check(world, start, end, (world.data.program_a,))
-        check(world, start, end, (world.data.program_b,))
+    for _label, first, last in periods(world):
+        check(world, first, last, both)
+        check(world, first, last, (world.data.program_a,))
+        check(world, first, last, (world.data.program_b,))
 
 
 def test_the_known_content_is_what_the_report_counts(world: World) -> None:
     """The dataset's own story, figure by figure, so that an error in both computations alike
     cannot pass unseen."""
     d = world.data
-    report = world.report(d.started - SECOND, d.ended + SECOND)
+    first_day, second_day, recorded = world.days
+    report = world.report(first_day, recorded)
     t = report.decisions.totals
     # 14 students: 10 passes (one after a resit, one after a referral), 4 fails, 1 referral.
     assert (t.ratified, t.passed, t.not_passed, t.referred_back) == (14, 10, 4, 1)
@@ -207,8 +220,8 @@ def test_the_known_content_is_what_the_report_counts(world: World) -> None:
         report_dataset.REASON_EVIDENCE: 3,
         report_dataset.REASON_APPEAL: 1,
     }
-    first = world.report(d.started - SECOND, d.middle, d.program_a)
-    second = world.report(d.middle, d.ended + SECOND, d.program_a)
+    first = world.report(first_day, first_day, d.program_a)
+    second = world.report(second_day, recorded, d.program_a)
     # committee-3 left and committee-4 joined half-way.
     assert {m.person_id for m in first.committee.members} == set(report_dataset.A_COMMITTEE)
     assert {m.person_id for m in second.committee.members} == {
@@ -218,13 +231,18 @@ def test_the_known_content_is_what_the_report_counts(world: World) -> None:
         "committee-4",
     }
     left = next(m for m in second.committee.members if m.person_id == "committee-3")
+    assert left.deregistered_on == second_day and left.registered_on == first_day
     assert left.deregistered_at is not None and d.middle <= left.deregistered_at
     assert first.decisions.totals.decisions + second.decisions.totals.decisions == 11
+    # Nothing took place on the day it was all recorded.
+    none = world.report(recorded, recorded)
+    assert none.decisions.totals.decisions == 0 and none.committee.votes == 0
+    assert none.borging.checks == 0 and none.assessment.interviews.assessments == 0
 
 
 def test_nothing_outside_the_period_counts(world: World) -> None:
-    d = world.data
-    before = world.report(d.started - timedelta(days=400), d.started - SECOND)
+    first_day, _second, _recorded = world.days
+    before = world.report(first_day - 400 * DAY, first_day - DAY)
     assert before.decisions.totals.decisions == 0
     assert before.borging.checks == 0 and before.corrections.corrections == 0
     assert before.assessment.interviews.assessments == 0
@@ -232,11 +250,96 @@ def test_nothing_outside_the_period_counts(world: World) -> None:
     assert before.time_to_decision.overall.median_seconds is None
 
 
+def test_facts_count_in_the_year_they_took_place_not_the_year_they_were_recorded(
+    settings: Settings, app: Bewijsketen
+) -> None:
+    """A school year's end entered in the new year: a high-stake requested on 1 December,
+    decided at the committee's meeting of 18 December and followed up on 20 December, all
+    recorded only now. The report of that year counts it and shows both days; this year's
+    report counts only what took place this year (a pass recorded as it happened)."""
+    this_year = datetime.now(AMSTERDAM).year
+    today = datetime.now(AMSTERDAM).date()
+    last = this_year - 1
+    program = setup_program(app, code="SD-AI", occurred_on=date(last, 9, 1))
+    late = Journey(app, program, "stud-late").at(date(last, 9, 1))
+    late.start()
+    late.evidence_for_all()
+    for code in late.outcomes:
+        late.feedback(FeedbackSource.SELF, late.student.person_id, [code])
+    late.medium_stake("vakkundig")
+    late.medium_stake("bekwaam")
+    late.green_light()
+    late.at(date(last, 12, 1))
+    attempt = late.request_high_stake()
+    late.assign(attempt)
+    late.judge(attempt, "assessor-1", "bekwaam")
+    late.at(date(last, 12, 15))
+    late.judge(attempt, "assessor-2", "bekwaam")
+    late.conclude(attempt)
+    late.at(date(last, 12, 18))
+    late.votes(attempt)
+    late.at(date(last, 12, 20))
+    late.follow_up(
+        attempt, "feedback_givers", "Besproken met de coach", Actor("committee-1", Role.COMMITTEE)
+    )
+    now = Journey(app, program, "stud-now")
+    now.to_ratified_pass()
+
+    config = read_config(settings)
+    store = open_store(config)
+    try:
+        runner = Runner(app, store, all_models(), config)
+        runner.ensure()
+        runner.catch_up()
+        world = World(
+            app, store, settings, report_dataset.Dataset(program, program, datetime.now(UTC))
+        )
+        then = world.report(date(last, 1, 1), date(last, 12, 31), program)
+        current = world.report(date(this_year, 1, 1), date(this_year, 12, 31), program)
+        for first, last_day in (
+            (date(last, 1, 1), date(last, 12, 31)),
+            (date(this_year, 1, 1), date(this_year, 12, 31)),
+        ):
+            check(world, first, last_day, (program,))
+    finally:
+        store.close()
+
+    # Last year: the late student's decision, votes, assessment and checklist.
+    assert (then.decisions.totals.ratified, then.decisions.totals.passed) == (1, 1)
+    assert then.committee.votes == 2 and then.assessment.interviews.assessments == 1
+    assert then.borging.checks == 1
+    # From the request on 1 December to the decision on 18 December: 17 whole days.
+    assert then.time_to_decision.overall.median_seconds == 17 * 86_400
+    (exception,) = then.borging.exception_list
+    assert exception.item == "feedback_givers" and exception.student_id == "stud-late"
+    assert exception.concluded_on == date(last, 12, 15)
+    assert exception.concluded_at.astimezone(AMSTERDAM).date() == today
+    (follow_up,) = exception.follow_ups
+    assert follow_up.on == date(last, 12, 20)
+    members = {m.person_id: m for m in then.committee.members}
+    assert members["committee-1"].registered_on == date(last, 9, 1)
+    assert (members["committee-1"].ratify, members["committee-2"].ratify) == (1, 1)
+    # This year: only the pass that took place as it was recorded.
+    assert (current.decisions.totals.ratified, current.committee.votes) == (1, 2)
+    assert [x.student_id for x in current.borging.exception_list] == []
+    seconds = current.time_to_decision.overall.median_seconds
+    assert seconds is not None and 0 < seconds < 600
+
+    # Both days where they differ, the day it took place first.
+    page = render_html(then)
+    recorded = dutch.short_day(today)
+    assert f"15-12-{last} (vastgelegd {recorded})" in page
+    assert f"20-12-{last} (vastgelegd {recorded}), committee-1: Besproken met de coach" in page
+    assert f"1 september {last} (vastgelegd {dutch.day(today)})" in page
+    table = render_csv(then).decode("utf-8-sig").splitlines()
+    assert f"examencommissie;SD-AI;;committee-1;lid_sinds;{last}-09-01" in table
+
+
 def test_the_same_figures_give_the_same_document_id(world: World) -> None:
-    d = world.data
-    one = world.report(d.started - SECOND, d.ended + SECOND)
-    again = world.report(d.started - SECOND, d.ended + SECOND)
-    half = world.report(d.started - SECOND, d.middle)
+    first_day, _second, recorded = world.days
+    one = world.report(first_day, recorded)
+    again = world.report(first_day, recorded)
+    half = world.report(first_day, first_day)
     assert one.document_id == again.document_id != half.document_id
 
 

@@ -5,8 +5,10 @@ happened: every committee decision (a referral included, which a later ratificat
 in the borging checklist), every vote, every early-route request and decision, every correction
 and every borging follow-up, and per high-stake attempt the moment its independent judgments
 were complete, with what they show (doubt, pass/fail disagreement, who assessed, the agreement
-of each pair of assessors). One row per fact, with its time, so that a period is a range on an
-indexed column.
+of each pair of assessors). One row per fact, with the time it was recorded (`*_at`) and the
+day it took place (`*_on`: the day the command said, `occurred_on`, or else the day it was
+recorded, in Europe/Amsterdam), so that a period is a range of days on an indexed column: a
+committee vote recorded in January for a meeting in December counts in December.
 
 Interview reasons and agreement come from the same rules as the assessment itself
 (`domain.rules.interview_reasons`, the rubric's ranks): nothing here decides a rule.
@@ -38,14 +40,17 @@ DECISIONS = Table(
         Column("decision", "text", doc="ratified or referred_back"),
         Column("passed", "bool", doc="the concluded result the committee decided on"),
         Column("early", "bool", doc="the attempt was requested on the early route (R8)"),
-        Column("requested_at", "time", doc="time of the high-stake request"),
-        Column("concluded_at", "time", doc="time of the conclusion the committee decided on"),
-        Column("decided_at", "time", doc="time of the committee's decision"),
+        Column("requested_at", "time", doc="time the high-stake request was recorded"),
+        Column("requested_on", "date", doc="day the portfolio was handed in"),
+        Column("concluded_at", "time", doc="time the conclusion decided on was recorded"),
+        Column("concluded_on", "date", doc="day of the conclusion the committee decided on"),
+        Column("decided_at", "time", doc="time the committee's decision was recorded"),
+        Column("decided_on", "date", doc="day the committee decided (its deciding vote's day)"),
         Column("ratify_votes", "int", doc="votes to ratify in this round"),
         Column("refer_back_votes", "int", doc="votes to refer back in this round"),
     ),
     key=("trajectory_id", "attempt", "round"),
-    indexes=(("decided_at",),),
+    indexes=(("decided_on",),),
     doc="one row per committee decision (ratification or referral back)",
 )
 
@@ -59,7 +64,12 @@ ASSESSMENTS = Table(
         Column("program_version", "int"),
         Column("cohort", "text"),
         Column("student_id", "text"),
-        Column("judged_at", "time", doc="time the last assigned assessor submitted a judgment"),
+        Column("judged_at", "time", doc="time the last assigned assessor's judgment was recorded"),
+        Column(
+            "judged_on",
+            "date",
+            doc="day the judgments were complete: the latest day an assigned assessor judged",
+        ),
         Column("assessors", "json", doc="the assigned assessors"),
         Column("coach_id", "text", doc="the coach when the assessors were assigned"),
         Column("coach_assessor", "bool", doc="the coach is one of the assessors"),
@@ -72,10 +82,11 @@ ASSESSMENTS = Table(
         ),
         Column("interview_needed", "bool", doc="doubt or disagreement required a CGI (R12)"),
         Column("interview_held", "bool", doc="a CGI was held"),
-        Column("interview_at", "time", doc="time of the CGI, if held"),
+        Column("interview_at", "time", doc="time the CGI was recorded, if held"),
+        Column("interview_on", "date", doc="day the CGI was held, if held"),
     ),
     key=("trajectory_id", "attempt"),
-    indexes=(("judged_at",),),
+    indexes=(("judged_on",),),
     doc="one row per high-stake attempt judged by all its assessors",
 )
 
@@ -91,10 +102,11 @@ AGREEMENT = Table(
         Column("level_a", "int", doc="rank of assessor_a's level (0 = lowest rubric level)"),
         Column("level_b", "int", doc="rank of assessor_b's level on the same outcome"),
         Column("n", "int", doc="outcomes on which the pair gave these two levels"),
-        Column("judged_at", "time", doc="time the last assigned assessor submitted a judgment"),
+        Column("judged_at", "time", doc="time the last assigned assessor's judgment was recorded"),
+        Column("judged_on", "date", doc="day the judgments were complete"),
     ),
     key=("trajectory_id", "attempt", "assessor_a", "assessor_b", "level_a", "level_b"),
-    indexes=(("judged_at",),),
+    indexes=(("judged_on",),),
     doc="per attempt and pair of its assessors, their independent levels side by side (R11)",
 )
 
@@ -109,10 +121,11 @@ VOTES = Table(
         Column("program_id", "uuid"),
         Column("cohort", "text"),
         Column("vote", "text", doc="ratify or refer_back"),
-        Column("voted_at", "time", doc="time of the vote"),
+        Column("voted_at", "time", doc="time the vote was recorded"),
+        Column("voted_on", "date", doc="day the vote was cast (the committee's meeting)"),
     ),
     key=("trajectory_id", "attempt", "round", "member_id"),
-    indexes=(("voted_at",),),
+    indexes=(("voted_on",),),
     doc="one row per committee vote (R14)",
 )
 
@@ -125,10 +138,11 @@ EARLY_ROUTE = Table(
         Column("program_id", "uuid"),
         Column("cohort", "text"),
         Column("step", "text", doc="requested, granted or refused (R8)"),
-        Column("at", "time", doc="time of the request or decision"),
+        Column("at", "time", doc="time the request or decision was recorded"),
+        Column("occurred_on", "date", doc="day of the request or decision"),
     ),
     key=("trajectory_id", "seq"),
-    indexes=(("at",),),
+    indexes=(("occurred_on",),),
     doc="one row per early-route request and decision",
 )
 
@@ -144,10 +158,11 @@ CORRECTIONS = Table(
         Column("committee", "bool", doc="recorded by the committee (an appeal's outcome, R16)"),
         Column("corrected_by", "text", doc="who recorded the correction"),
         Column("reason", "sealed", doc="why the correction was made (sealed, opened when read)"),
-        Column("at", "time", doc="time of the correction"),
+        Column("at", "time", doc="time the correction was recorded"),
+        Column("occurred_on", "date", doc="day the correction was made"),
     ),
     key=("trajectory_id", "seq"),
-    indexes=(("at",),),
+    indexes=(("occurred_on",),),
     doc="one row per correction",
 )
 
@@ -163,6 +178,7 @@ FOLLOW_UPS = Table(
         Column("action", "sealed", doc="what was done about it (sealed, opened when read)"),
         Column("followed_up_by", "text", doc="the committee member who recorded it"),
         Column("at", "time", doc="time the follow-up was recorded"),
+        Column("occurred_on", "date", doc="day the exception was followed up"),
     ),
     key=("trajectory_id", "attempt", "seq"),
     doc="one row per recorded follow-up of a borging exception",
@@ -212,19 +228,22 @@ class Reports(ReadModel):
                         answer["passed"],
                         attempt.early,
                         attempt.requested_at,
+                        attempt.requested_on,
                         answer["concluded_at"],
+                        answer["concluded_on"],
                         answer["at"],
+                        answer["on"],
                         answer["ratify"],
                         answer["refer_back"],
                     )
                 )
-            for member, vote, round_, at in attempt.vote_log:
-                votes.append((tid, attempt.number, round_, member, pid, cohort, vote, at))
-            for seq, (item, action, by, at) in enumerate(attempt.follow_ups, start=1):
+            for member, vote, round_, at, on in attempt.vote_log:
+                votes.append((tid, attempt.number, round_, member, pid, cohort, vote, at, on))
+            for seq, (item, action, by, at, on) in enumerate(attempt.follow_ups, start=1):
                 follow_ups.append(
-                    (tid, attempt.number, seq, item, pid, sealed.dumps(action), by, at)
+                    (tid, attempt.number, seq, item, pid, sealed.dumps(action), by, at, on)
                 )
-            judged_at = attempt.judged_at
+            judged_at, judged_on = attempt.judged_at, attempt.judged_on
             if judged_at is None:
                 continue
             facts = attempt.facts()
@@ -240,6 +259,7 @@ class Reports(ReadModel):
                     cohort,
                     state.student_id,
                     judged_at,
+                    judged_on,
                     codec.dumps(list(attempt.assessors)),
                     coach,
                     coach in attempt.assessors,
@@ -250,17 +270,20 @@ class Reports(ReadModel):
                     bool(reasons),
                     attempt.interview_held,
                     attempt.interview_at,
+                    attempt.interview_on,
                 )
             )
             for (a, b, rank_a, rank_b), n in pair_cells(attempt.judgments, definition).items():
-                agreement.append((tid, attempt.number, pid, a, b, rank_a, rank_b, n, judged_at))
+                agreement.append(
+                    (tid, attempt.number, pid, a, b, rank_a, rank_b, n, judged_at, judged_on)
+                )
         early: list[Row] = [
-            (tid, seq, pid, cohort, step, at)
-            for seq, (step, at) in enumerate(state.early_log, start=1)
+            (tid, seq, pid, cohort, step, at, on)
+            for seq, (step, at, on) in enumerate(state.early_log, start=1)
         ]
         corrections: list[Row] = [
-            (tid, seq, pid, cohort, version, role == "committee", by, sealed.dumps(reason), at)
-            for seq, (version, reason, by, role, at) in enumerate(state.correction_log, start=1)
+            (tid, seq, pid, cohort, version, role == "committee", by, sealed.dumps(reason), at, on)
+            for seq, (version, reason, by, role, at, on) in enumerate(state.correction_log, start=1)
         ]
         return {
             DECISIONS.name: decisions,

@@ -1,20 +1,25 @@
 """The annual report, computed from the read models (and the programs' own events).
 
-What counts in a period, by the time of the fact itself:
-- decisions: ratifications and referrals back decided in it (`report_decisions.decided_at`);
+What counts in a period, by the day the fact itself took place (its `*_on` day: the day the
+command said, `occurred_on`, or else the day it was recorded, in Europe/Amsterdam), never by the
+moment it was recorded: a committee vote recorded in January for a meeting in December counts
+in December.
+- decisions: ratifications and referrals back decided in it (`report_decisions.decided_on`);
   early-route requests and decisions made in it;
 - the assessment process: attempts whose independent judgments became complete in it (the
   moment doubt and disagreement, and so the need of a CGI, are known), with the agreement of
   their assessors;
-- borging: the checklists of attempts concluded in it (`borging_checks.concluded_at`); an
+- borging: the checklists of attempts concluded in it (`borging_checks.concluded_on`); an
   exception counts as followed up when a follow-up of it was recorded, at any time up to the
   report;
-- corrections made in it; votes cast in it; the committee as registered at any time in it (from
-  the program's staff registrations and deregistrations);
-- time to decision: for results ratified in it, from the high-stake request to the ratification.
+- corrections made in it; votes cast in it; the committee as registered on any day of it (from
+  the days of the program's staff registrations and deregistrations);
+- time to decision: for results ratified in it, from the high-stake request to the ratification
+  (between the recorded moments when both took place on the day they were recorded, else whole
+  days between the days they took place).
 
-Counts are summed by the database (GROUP BY over indexed time ranges); only what a figure needs
-row by row (durations, exceptions) is read row by row.
+Counts are summed by the database (GROUP BY over indexed ranges of days); only what a figure
+needs row by row (durations, exceptions) is read row by row.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
+from domain import moments
 from domain.application import Bewijsketen
 from domain.program import Program
 from domain.values import StaffRole
@@ -58,6 +64,13 @@ def _uuid(value: Any) -> uuid.UUID:
 def _time(value: Any) -> datetime:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _day(value: Any) -> date:
+    """A date column's value (a date on PostgreSQL, ISO text on SQLite)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _json(value: Any) -> Any:
@@ -90,6 +103,15 @@ class Source:
     def where(self, programs: Sequence[uuid.UUID], column: str = "program_id") -> Where:
         return Where(self.store).among(column, list(programs))
 
+    def on_days(
+        self, programs: Sequence[uuid.UUID], column: str, period: Period, prefix: str = ""
+    ) -> Where:
+        """The rows of these programs whose day `column` lies in the period's days."""
+        where = Where(self.store).among(f"{prefix}program_id", list(programs))
+        return where.add(f"{prefix}{column} >= ?", period.first_day).add(
+            f"{prefix}{column} <= ?", period.last_day
+        )
+
     def q(self, table: Any) -> str:
         return self.store.live.q(table.name)
 
@@ -113,7 +135,7 @@ def _decisions(
     cells: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(
         lambda: {k: 0 for k in f.DecisionFigures.model_fields}
     )
-    where = src.where(programs).since("decided_at", period.start).before("decided_at", period.end)
+    where = src.on_days(programs, "decided_on", period)
     for row in src.rows(
         "SELECT program_id, cohort, decision, passed, "
         "CASE WHEN attempt > 1 THEN 1 ELSE 0 END AS resit, COUNT(*) AS n "
@@ -131,7 +153,7 @@ def _decisions(
         outcome = "passed" if row["passed"] else "not_passed"
         cell[outcome] += n
         cell[f"{'resit' if row['resit'] else 'first_attempt'}_{outcome}"] += n
-    where = src.where(programs).since("at", period.start).before("at", period.end)
+    where = src.on_days(programs, "occurred_on", period)
     for row in src.rows(
         f"SELECT program_id, cohort, step, COUNT(*) AS n FROM {src.q(reports.EARLY_ROUTE)}"
         "{where} GROUP BY program_id, cohort, step",
@@ -155,18 +177,17 @@ def _decisions(
             totals[k] += v
 
     # Time from request to ratification, per program.
-    where = (
-        src.where(programs)
-        .add("decision = ?", "ratified")
-        .since("decided_at", period.start)
-        .before("decided_at", period.end)
-    )
+    where = src.on_days(programs, "decided_on", period).add("decision = ?", "ratified")
     seconds: dict[uuid.UUID, list[float]] = {pid: [] for pid in programs}
     for row in src.rows(
-        f"SELECT program_id, requested_at, decided_at FROM {src.q(reports.DECISIONS)}{{where}}",
+        "SELECT program_id, requested_at, requested_on, decided_at, decided_on "
+        f"FROM {src.q(reports.DECISIONS)}{{where}}",
         where,
     ):
-        taken = (_time(row["decided_at"]) - _time(row["requested_at"])).total_seconds()
+        taken = time_taken(
+            (_time(row["requested_at"]), _day(row["requested_on"])),
+            (_time(row["decided_at"]), _day(row["decided_on"])),
+        )
         seconds[_uuid(row["program_id"])].append(taken)
     section = f.DecisionSection(
         totals=f.DecisionFigures(**totals),
@@ -174,6 +195,16 @@ def _decisions(
         by_cohort=by_cohort,
     )
     return section, seconds
+
+
+def time_taken(first: tuple[datetime, date], then: tuple[datetime, date]) -> float:
+    """Seconds from one fact to another, each given as (recorded at, took place on): between
+    the recorded moments when both took place on the day they were recorded; else whole days
+    between the days they took place (a day said afterwards has no time of day)."""
+    (first_at, first_on), (then_at, then_on) = first, then
+    if moments.day_of(first_at) == first_on and moments.day_of(then_at) == then_on:
+        return (then_at - first_at).total_seconds()
+    return float((then_on - first_on).days * 86_400)
 
 
 def _time_section(
@@ -207,7 +238,7 @@ def _agreement(cells: dict[tuple[int, int], int]) -> f.AgreementFigures:
 
 
 def _assessment(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.AssessmentSection:
-    where = src.where(programs).since("judged_at", period.start).before("judged_at", period.end)
+    where = src.on_days(programs, "judged_on", period)
     flags = ("interview_needed", "interview_held", "doubt", "disagreement")
     found: dict[uuid.UUID, dict[str, int]] = {}
     for row in src.rows(
@@ -240,7 +271,7 @@ def _assessment(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f
             coach_assessor=values.get("coach_assessor", 0),
         )
 
-    where = src.where(programs).since("judged_at", period.start).before("judged_at", period.end)
+    where = src.on_days(programs, "judged_on", period)
     program_cells: dict[uuid.UUID, dict[tuple[int, int], int]] = defaultdict(dict)
     pair_cells: dict[tuple[uuid.UUID, str, str], dict[tuple[int, int], int]] = defaultdict(dict)
     for row in src.rows(
@@ -258,7 +289,7 @@ def _assessment(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f
         pooled = program_cells[pid]
         for key in (ranks, ranks[::-1]):
             pooled[key] = pooled.get(key, 0) + n
-    where = src.where(programs).since("judged_at", period.start).before("judged_at", period.end)
+    where = src.on_days(programs, "judged_on", period)
     together: dict[tuple[uuid.UUID, str, str], int] = {}
     for row in src.rows(
         "SELECT program_id, assessor_a, assessor_b, COUNT(*) AS n FROM (SELECT DISTINCT "
@@ -312,9 +343,7 @@ def _assessment(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f
 
 
 def _borging(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.BorgingSection:
-    where = (
-        src.where(programs).since("concluded_at", period.start).before("concluded_at", period.end)
-    )
+    where = src.on_days(programs, "concluded_on", period)
     checks = all_ok = 0
     holds = dict.fromkeys(ITEMS, 0)
     applies = dict.fromkeys(ITEMS, 0)
@@ -336,26 +365,28 @@ def _borging(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.Bo
 
     follow_ups: dict[tuple[uuid.UUID, int, str], list[f.FollowUp]] = defaultdict(list)
     for row in src.rows(
-        "SELECT trajectory_id, attempt, item, action, followed_up_by, at "
+        "SELECT trajectory_id, attempt, item, action, followed_up_by, at, occurred_on "
         f"FROM {src.q(reports.FOLLOW_UPS)}{{where}} ORDER BY trajectory_id, attempt, seq",
         src.where(programs),
     ):
         follow_ups[(_uuid(row["trajectory_id"]), int(row["attempt"]), str(row["item"]))].append(
             f.FollowUp(
-                action=src.opened(row["action"]), by=row["followed_up_by"], at=_time(row["at"])
+                action=src.opened(row["action"]),
+                by=row["followed_up_by"],
+                at=_time(row["at"]),
+                on=_day(row["occurred_on"]),
             )
         )
 
     exceptions: list[f.BorgingException] = []
     e, c = borging.EXCEPTIONS.name, borging.CHECKS.name
-    where = Where(src.store).among("e.program_id", list(programs))
-    where.since("e.concluded_at", period.start).before("e.concluded_at", period.end)
+    where = src.on_days(programs, "concluded_on", period, prefix="e.")
     for row in src.rows(
         "SELECT e.trajectory_id, e.attempt, e.item, e.program_id, e.cohort, e.student_id, "
-        "e.concluded_at, e.decision, c.evidence "
+        "e.concluded_at, e.concluded_on, e.decision, c.evidence "
         f"FROM {src.store.live.q(e)} AS e JOIN {src.store.live.q(c)} AS c "
         "ON c.trajectory_id = e.trajectory_id AND c.attempt = e.attempt{where} "
-        "ORDER BY e.concluded_at, e.trajectory_id, e.attempt, e.item",
+        "ORDER BY e.concluded_on, e.concluded_at, e.trajectory_id, e.attempt, e.item",
         where,
     ):
         key = (_uuid(row["trajectory_id"]), int(row["attempt"]), str(row["item"]))
@@ -369,6 +400,7 @@ def _borging(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.Bo
                 student_id=row["student_id"],
                 item=key[2],
                 concluded_at=_time(row["concluded_at"]),
+                concluded_on=_day(row["concluded_on"]),
                 decision=row["decision"],
                 facts=dict(evidence.get(key[2], {})),
                 follow_ups=follow_ups.get(key, []),
@@ -396,7 +428,7 @@ def _borging(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.Bo
 
 
 def _corrections(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.CorrectionSection:
-    where = src.where(programs).since("at", period.start).before("at", period.end)
+    where = src.on_days(programs, "occurred_on", period)
     per_program = {pid: [0, 0] for pid in programs}
     reasons: dict[tuple[bool, str], int] = defaultdict(int)
     for row in src.rows(
@@ -426,29 +458,61 @@ def _corrections(src: Source, programs: Sequence[uuid.UUID], period: Period) -> 
     )
 
 
-def committee_terms(
-    program_events: Iterable[Any],
-) -> list[tuple[str, datetime, datetime | None]]:
-    """Every term on the program's committee: (person, registered at, deregistered at)."""
-    terms: list[list[Any]] = []
-    open_terms: dict[str, list[Any]] = {}
+@dataclass(frozen=True)
+class Term:
+    """A term on a program's committee: when its start and end were recorded, and the days
+    they took place."""
+
+    person: str
+    registered_at: datetime
+    registered_on: date
+    deregistered_at: datetime | None = None
+    deregistered_on: date | None = None
+
+    def during(self, period: Period) -> bool:
+        """On the committee on at least one day of the period."""
+        return self.registered_on <= period.last_day and (
+            self.deregistered_on is None or self.deregistered_on >= period.first_day
+        )
+
+
+def committee_terms(program_events: Iterable[Any]) -> list[Term]:
+    """Every term on the program's committee, in the order they began."""
+    terms: list[Term] = []
+    open_terms: dict[str, int] = {}
     for event in program_events:
         role = getattr(event, "role", None)
         if role is not StaffRole.COMMITTEE:
             continue
         if isinstance(event, Program.StaffRegistered):
-            term = [event.person_id, event.timestamp, None]
-            terms.append(term)
-            open_terms[event.person_id] = term
+            open_terms[event.person_id] = len(terms)
+            terms.append(Term(str(event.person_id), event.timestamp, moments.occurred_on(event)))
         elif isinstance(event, Program.StaffDeregistered):
-            ended = open_terms.pop(event.person_id, None)
-            if ended is not None:
-                ended[2] = event.timestamp
-    return [(str(p), start, end) for p, start, end in terms]
+            index = open_terms.pop(event.person_id, None)
+            if index is not None:
+                terms[index] = replace(
+                    terms[index],
+                    deregistered_at=event.timestamp,
+                    deregistered_on=moments.occurred_on(event),
+                )
+    return terms
+
+
+def _member(pid: uuid.UUID, term: Term, counted: dict[str, int]) -> f.MemberFigures:
+    return f.MemberFigures(
+        program_id=pid,
+        person_id=term.person,
+        registered_at=term.registered_at,
+        registered_on=term.registered_on,
+        deregistered_at=term.deregistered_at,
+        deregistered_on=term.deregistered_on,
+        ratify=counted["ratify"],
+        refer_back=counted["refer_back"],
+    )
 
 
 def _committee(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.CommitteeSection:
-    where = src.where(programs).since("voted_at", period.start).before("voted_at", period.end)
+    where = src.on_days(programs, "voted_on", period)
     votes: dict[tuple[uuid.UUID, str], dict[str, int]] = defaultdict(
         lambda: {"ratify": 0, "refer_back": 0}
     )
@@ -462,36 +526,19 @@ def _committee(src: Source, programs: Sequence[uuid.UUID], period: Period) -> f.
     for pid in programs:
         seen: set[str] = set()
         terms = committee_terms(src.app.events.get(pid))
-        for person, start, end in terms:
-            if start >= period.end or (end is not None and end < period.start):
+        for term in terms:
+            if not term.during(period):
                 continue
+            person = term.person
             counted = votes[(pid, person)] if person not in seen else {"ratify": 0, "refer_back": 0}
             seen.add(person)
-            members.append(
-                f.MemberFigures(
-                    program_id=pid,
-                    person_id=person,
-                    registered_at=start,
-                    deregistered_at=end,
-                    ratify=counted["ratify"],
-                    refer_back=counted["refer_back"],
-                )
-            )
+            members.append(_member(pid, term, counted))
         # Votes of someone no longer on the committee in the period still count (and show).
         for (vpid, person), counted in sorted(votes.items(), key=lambda kv: kv[0][1]):
             if vpid == pid and person not in seen:
-                own = [t for t in terms if t[0] == person]
-                start, end = (own[-1][1], own[-1][2]) if own else (period.start, None)
-                members.append(
-                    f.MemberFigures(
-                        program_id=pid,
-                        person_id=person,
-                        registered_at=start,
-                        deregistered_at=end,
-                        ratify=counted["ratify"],
-                        refer_back=counted["refer_back"],
-                    )
-                )
+                own = [t for t in terms if t.person == person]
+                term = own[-1] if own else Term(person, period.start, period.first_day)
+                members.append(_member(pid, term, counted))
     ratify = sum(v["ratify"] for v in votes.values())
     refer = sum(v["refer_back"] for v in votes.values())
     return f.CommitteeSection(

@@ -56,8 +56,10 @@ NAMES: dict[str, str] = {
     "votes": "stemmen",
     "ratify": "stemmen_bekrachtigen",
     "refer_back": "stemmen_terugverwijzen",
-    "registered_at": "lid_sinds",
-    "deregistered_at": "afgemeld",
+    "registered_on": "lid_sinds",
+    "registered_at": "lid_sinds_vastgelegd",
+    "deregistered_on": "afgemeld",
+    "deregistered_at": "afgemeld_vastgelegd",
     "median_seconds": "mediaan_seconden",
     "p90_seconds": "percentiel_90_seconden",
 }
@@ -140,8 +142,13 @@ def rows(report: AnnualReport) -> Iterator[tuple[str, str, str, str, str, str]]:
         {"votes": m.votes, "ratify": m.ratify, "refer_back": m.refer_back},
     )
     for member in m.members:
+        # The days the term began and ended, and when each was recorded.
         figures = {
+            "registered_on": member.registered_on.isoformat(),
             "registered_at": member.registered_at.isoformat(),
+            "deregistered_on": member.deregistered_on.isoformat()
+            if member.deregistered_on
+            else None,
             "deregistered_at": member.deregistered_at.isoformat()
             if member.deregistered_at
             else None,

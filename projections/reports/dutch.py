@@ -93,6 +93,17 @@ def short_day(value: date | datetime | None) -> str:
     return format_date(value, "dd-MM-y", locale=LOCALE)
 
 
+def took_place(on: date | None, at: datetime | None, short: bool = True) -> str:
+    """The day something took place and, when it was recorded on another day, that day too:
+    '18-12-2025 (vastgelegd 05-01-2026)', as the dossier shows its steps."""
+    shown = short_day if short else day
+    if on is None:
+        return shown(at)
+    if at is None or at.astimezone(AMSTERDAM).date() == on:
+        return shown(on)
+    return f"{shown(on)} (vastgelegd {shown(at)})"
+
+
 def period(p: Period) -> str:
     if p.year is not None:
         return f"kalenderjaar {p.year}"

@@ -5,7 +5,7 @@ the CSV file all show. Identifiers and field names in English; the renderings pu
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -121,7 +121,8 @@ class BorgingItemFigures(BaseModel):
 class FollowUp(BaseModel):
     action: str
     by: str
-    at: datetime
+    at: datetime = Field(description="When the follow-up was recorded.")
+    on: date = Field(description="The day it was followed up (Europe/Amsterdam).")
 
 
 class BorgingException(BaseModel):
@@ -131,7 +132,8 @@ class BorgingException(BaseModel):
     cohort: str
     student_id: str
     item: str
-    concluded_at: datetime
+    concluded_at: datetime = Field(description="When the conclusion was recorded.")
+    concluded_on: date = Field(description="The day of the conclusion (Europe/Amsterdam).")
     decision: str
     facts: dict[str, object] = Field(description="What the item was decided on.")
     follow_ups: list[FollowUp]
@@ -170,8 +172,10 @@ class CorrectionSection(BaseModel):
 class MemberFigures(BaseModel):
     program_id: uuid.UUID
     person_id: str
-    registered_at: datetime
-    deregistered_at: datetime | None
+    registered_at: datetime = Field(description="When the registration was recorded.")
+    registered_on: date = Field(description="The day the term began (Europe/Amsterdam).")
+    deregistered_at: datetime | None = Field(description="When the deregistration was recorded.")
+    deregistered_on: date | None = Field(description="The day the term ended.")
     ratify: int = Field(description="Votes to ratify in the period.")
     refer_back: int = Field(description="Votes to refer back in the period.")
 

@@ -87,6 +87,7 @@ def render_html(report: AnnualReport) -> str:
         moment=dutch.moment,
         day=dutch.day,
         short_day=dutch.short_day,
+        took_place=dutch.took_place,
         number=dutch.number,
         percent=dutch.percent,
         duration=dutch.duration,
