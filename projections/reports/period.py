@@ -2,7 +2,9 @@
 
 A period is half-open, [start, end): a year runs from 1 January 00:00 to the next 1 January
 00:00 Dutch time (so the New Year's night in UTC belongs to the right year), a range of days
-from the first day's midnight to the midnight after the last day.
+from the first day's midnight to the midnight after the last day. The report selects on the
+period's days, `first_day` to `last_day`: a fact counts on the day it took place
+(projections/reports/annual.py).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class Period:
 
     @classmethod
     def between(cls, start: datetime, end: datetime) -> Period:
-        """Any two moments (aware); for tests and for reports over part of a day."""
+        """Any two moments (aware). The report counts whole days (the day each fact took
+        place), so this period covers every day the moments fall on."""
         if start.tzinfo is None or end.tzinfo is None:
             raise PeriodError("a period's moments need a time zone")
         if end <= start:
