@@ -223,3 +223,33 @@ def test_a_whole_resit_shredded_formative_only_keeps_the_exam_record_and_verifie
     judged = [s for s in dossier_of(audit.app, audit.store, journey.id, None)[0]["steps"]]
     rationales = [s["why"] for s in judged if s["event"] == "JudgmentSubmitted"]
     assert rationales and set(rationales) == {envelope.PLACEHOLDER}
+
+
+def test_a_trajectory_begun_before_encryption_makes_a_bundle_that_verifies(
+    audit: AuditRuntime,  # noqa: F811
+) -> None:
+    """Its first events plaintext (written as a release before encryption did), the later ones
+    sealed: the dossier reads both, and the bundle carries only the keys the sealed ones use."""
+    app = audit.app
+    journey = Journey(app, setup_program(app), "student-1")
+    keys = app.sealing_mapper.keys
+    app.sealing_mapper.keys = None
+    try:
+        journey.start()
+        journey.evidence_for_all()
+    finally:
+        app.sealing_mapper.keys = keys
+    for code in journey.outcomes:
+        journey.feedback(FeedbackSource.SELF, journey.student.person_id, [code])
+    journey.medium_stake("vakkundig")
+    journey.medium_stake("bekwaam")
+    journey.green_light(RATIONALE)
+    states = [json.loads(r.state) for r in audit.store.find_events([journey.id])]
+    sealed = [any(envelope.is_sealed(v) for v in s.values()) for s in states]
+    assert not any(sealed[:3]) and any(sealed)
+    files = exported(audit, journey)
+    report = verify_bundle_bytes(zipped(files), trust(audit))
+    assert report.ok, report.lines()
+    html = files[fmt.DOSSIER_HTML].decode()
+    titles = [e.title for e in app.get_trajectory(journey.id).evidence.values()]
+    assert RATIONALE in html and titles and all(t in html for t in titles)
