@@ -473,3 +473,14 @@ def test_nonces_are_never_repeated() -> None:
     os.close(read)
     os.waitpid(child, 0)
     assert in_child[:8] != drawn[-1][:8] and in_child not in drawn
+
+
+@pytest.mark.parametrize(
+    "student_id", ["student-1", "a\x00b", "back\\slash", "\\0", "\\\x00\\\\0", "", "\x00"]
+)
+def test_a_student_id_is_kept_in_the_key_tables_reversibly(student_id: str) -> None:
+    from domain.privacy.keys import _column, _from_column
+
+    stored = _column(student_id)
+    assert "\x00" not in stored
+    assert _from_column(stored) == student_id

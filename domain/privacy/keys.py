@@ -14,6 +14,7 @@ sealed in that second unreadable as well: it is shredded with the rest.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -72,6 +73,22 @@ def _now() -> str:
 
 def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _column(student_id: str) -> str:
+    """A student id as the key tables keep it. The domain accepts any text as an id, but a
+    PostgreSQL text column cannot hold NUL: a backslash and NUL are escaped, reversibly, and any
+    other id (every real one) is kept as it is."""
+    if "\\" not in student_id and "\x00" not in student_id:
+        return student_id
+    return student_id.replace("\\", "\\\\").replace("\x00", "\\0")
+
+
+def _from_column(text: str) -> str:
+    """The student id `_column` kept as `text`."""
+    if "\\" not in text:
+        return text
+    return re.sub(r"\\(\\|0)", lambda m: "\x00" if m.group(1) == "0" else "\\", text)
 
 
 def _context(key_id: str, student_id: str, retention: str) -> bytes:
@@ -209,7 +226,7 @@ class KeyStore:
                     run(
                         "INSERT INTO {p}privacy_key_owners (trajectory_id, student_id) "
                         "VALUES (?, ?) ON CONFLICT DO NOTHING",
-                        (str(trajectory_id), student_id),
+                        (str(trajectory_id), _column(student_id)),
                     )
 
     # ---- data keys
@@ -239,7 +256,7 @@ class KeyStore:
                 rows = run(
                     "SELECT key_id, wrapped FROM {p}privacy_keys "
                     "WHERE student_id = ? AND retention = ? AND wrapped IS NOT NULL",
-                    (student_id, kind),
+                    (_column(student_id), kind),
                 )
             assert rows, "no live key, and none could be created"
             row = (str(rows[0][0]), bytes(rows[0][1]))
@@ -256,7 +273,7 @@ class KeyStore:
         run(
             "INSERT INTO {p}privacy_keys (key_id, student_id, retention, wrapped, created_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (key_id, student_id, kind, wrapped, _now()),
+            (key_id, _column(student_id), kind, wrapped, _now()),
         )
 
     def provision(self, trajectory_id: uuid.UUID, student_id: str) -> None:
@@ -271,14 +288,14 @@ class KeyStore:
                 run(
                     "INSERT INTO {p}privacy_key_owners (trajectory_id, student_id) "
                     "VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    (str(trajectory_id), student_id),
+                    (str(trajectory_id), _column(student_id)),
                 )
                 for kind in KINDS:
                     self._insert_key(run, student_id, kind)
                 rows = run(
                     "SELECT key_id, retention, wrapped FROM {p}privacy_keys "
                     "WHERE student_id = ? AND wrapped IS NOT NULL",
-                    (student_id,),
+                    (_column(student_id),),
                 )
             for key_id, retention, wrapped in rows:
                 key = self.kek.unwrap(bytes(wrapped), _context(key_id, student_id, retention))
@@ -301,8 +318,10 @@ class KeyStore:
             with self._lock:
                 self._gone.add(key_id)
             return None
-        student_id, retention, wrapped = rows[0]
-        key = self.kek.unwrap(bytes(wrapped), _context(key_id, student_id, retention))
+        stored_student, retention, wrapped = rows[0]
+        key = self.kek.unwrap(
+            bytes(wrapped), _context(key_id, _from_column(stored_student), retention)
+        )
         with self._lock:
             if key_id not in self._gone:
                 self._keys[key_id] = key
@@ -322,7 +341,7 @@ class KeyStore:
             rows = run(
                 "SELECT key_id, retention, created_at, shredded_at FROM {p}privacy_keys "
                 "WHERE student_id = ? AND retention <> ? ORDER BY created_at, key_id",
-                (student_id, SNAPSHOT_KIND),
+                (_column(student_id), SNAPSHOT_KIND),
             )
         return [
             KeyInfo(
@@ -358,7 +377,7 @@ class KeyStore:
                     "UPDATE {p}privacy_keys SET wrapped = NULL, shredded_at = ?, "
                     "shred_generation = ? WHERE student_id = ? AND wrapped IS NOT NULL AND "
                     f"retention IN ({marks}) RETURNING key_id, retention, created_at",
-                    (now, generation, student_id, *wanted),
+                    (now, generation, _column(student_id), *wanted),
                 )
             self._forget((str(r[0]), student_id, str(r[1])) for r in rows)
             shredded = tuple(
@@ -398,7 +417,7 @@ class KeyStore:
             run(
                 "INSERT INTO {p}privacy_key_owners (trajectory_id, student_id) VALUES (?, ?) "
                 "ON CONFLICT DO NOTHING",
-                (str(trajectory_id), student_id),
+                (str(trajectory_id), _column(student_id)),
             )
         self._owners[trajectory_id] = student_id
 
@@ -413,7 +432,7 @@ class KeyStore:
                 (str(trajectory_id),),
             )
         if rows:
-            found = str(rows[0][0])
+            found = _from_column(str(rows[0][0]))
         elif self.resolve_owner is not None:
             found = self.resolve_owner(trajectory_id)
             if found is not None:
@@ -427,7 +446,7 @@ class KeyStore:
             rows = run(
                 "SELECT trajectory_id FROM {p}privacy_key_owners WHERE student_id = ? "
                 "ORDER BY trajectory_id",
-                (student_id,),
+                (_column(student_id),),
             )
         return [uuid.UUID(str(r[0])) for r in rows]
 
@@ -471,6 +490,7 @@ class KeyStore:
                 (self._generation, generation),
             )
         self._generation = generation
+        found = [(r[0], _from_column(str(r[1])), *r[2:]) for r in found]
         self._forget((str(r[0]), str(r[1]), str(r[2])) for r in found)
         by_student: dict[str, list[KeyInfo]] = {}
         for r in found:
