@@ -93,6 +93,8 @@ def api_server(
     with tempfile.TemporaryDirectory(prefix="bewijsketen-bench-") as data_dir:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("BEWIJSKETEN_")}
         child_env |= {
+            # The store's key-encryption key (bench/__init__.py): without it the server refuses.
+            "BEWIJSKETEN_KEK": os.environ["BEWIJSKETEN_KEK"],
             "BEWIJSKETEN_DATABASE_URL": database_url,
             "BEWIJSKETEN_THREADS": str(threads),
             "BEWIJSKETEN_DATA_DIR": data_dir,
