@@ -305,6 +305,30 @@ def test_a_wrong_key_encryption_key_refuses_to_start_and_writes_nothing(
         build_application(Settings(**_store_of(settings)).store)
 
 
+def test_the_command_line_says_in_one_line_that_the_key_encryption_key_is_wrong(
+    app: Bewijsketen,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from api.cli.main import run as command_line
+
+    walk(app, "student-1")
+    before = event_count(app)
+    for name, value in _cli_env(settings, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BEWIJSKETEN_KEK", generate_text())
+    monkeypatch.setattr("sys.argv", ["bewijsketen", "projections", "status"])
+    with pytest.raises(SystemExit) as ended:
+        command_line()
+    assert ended.value.code == 1
+    said = capsys.readouterr().err
+    assert said.startswith("bewijsketen: ") and "not the one this store was made with" in said
+    assert "Traceback" not in said and said.count("\n") == 1
+    assert event_count(app) == before
+
+
 def test_a_missing_key_encryption_key_refuses_to_start(
     app: Bewijsketen, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ module of the same name, and only then in all of them (`--help` lists every comm
 from __future__ import annotations
 
 import importlib
+import sys
 from functools import cache
 
 import typer
@@ -91,3 +92,21 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """bewijsketen: the audit trail of qualifying decisions in learning-based qualification."""
+
+
+def run() -> None:
+    """The `bewijsketen` command. A store that cannot be opened for want of its
+    key-encryption key (missing or wrong) ends in one line saying so, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        # Imported only here: most commands never need the privacy layer's modules.
+        from domain.privacy.kek import KekError
+
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, KekError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        print(f"bewijsketen: {cause}", file=sys.stderr)
+        raise SystemExit(1) from None
