@@ -90,7 +90,7 @@ CHECKS = Table(
         Column("evidence", "json", doc="per item, the facts it was decided on"),
     ),
     key=("trajectory_id", "attempt"),
-    indexes=(("program_id", "concluded_at"), ("concluded_at",)),
+    indexes=(("program_id", "concluded_at"), ("concluded_at",), ("program_id", "concluded_on")),
     doc="one row per concluded high-stake attempt",
 )
 
@@ -111,7 +111,7 @@ EXCEPTIONS = Table(
         Column("decision", "text"),
     ),
     key=("trajectory_id", "attempt", "item"),
-    indexes=(("program_id", "concluded_at"), ("concluded_at",)),
+    indexes=(("program_id", "concluded_at"), ("concluded_at",), ("program_id", "concluded_on")),
     doc="one row per false checklist item, to follow up",
 )
 
