@@ -26,6 +26,7 @@ from domain import moments
 from domain.demo import SchoolYear
 from domain.program import Program
 from domain.trajectory import Trajectory
+from domain.values import Role
 
 BIN = Path(sys.executable).parent
 TOKEN_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+(bwk_\S+)\s*$")
@@ -117,16 +118,8 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
         assert f"API docs: http://127.0.0.1:{port}/docs" in text
         assert "Seeded the demo" in text
         tokens = tokens_in(output)
-        assert set(tokens) == {
-            "student",
-            "coach",
-            "mentor",
-            "assessor",
-            "committee",
-            "quality",
-            "inspector",
-            "admin",
-        }
+        # A persona for every role but those outside the school.
+        assert set(tokens) == {r.value for r in Role} - {Role.EXTERNAL.value}
         health = wait_healthy(base, tokens["quality"][1])
         first_position = health["position"]
         assert isinstance(first_position, int) and first_position > 500
@@ -156,6 +149,11 @@ def test_serve_demo_then_uvicorn_factory_on_the_same_store(tmp_path: Path) -> No
             headers={"Authorization": f"Bearer {inspector_token}"},
         )
         assert answer.status_code == 200 and answer.json()["items"][0]["event_type"] == "Started"
+        # The privacy officer's persona reads what is due for erasure.
+        due = httpx.get(
+            f"{base}/privacy/due", headers={"Authorization": f"Bearer {tokens['privacy'][1]}"}
+        )
+        assert due.status_code == 200, due.text
 
 
 def test_api_processes_start_together_on_a_fresh_database(

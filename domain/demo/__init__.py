@@ -23,7 +23,15 @@ from domain import moments
 from domain.application import Bewijsketen
 from domain.demo.calendar import SchoolYear
 from domain.demo.copy import copy_events, in_memory
-from domain.demo.people import ADMIN, INSPECTOR, QUALITY, Cast, names_for, program_cast
+from domain.demo.people import (
+    ADMIN,
+    INSPECTOR,
+    PRIVACY,
+    QUALITY,
+    Cast,
+    names_for,
+    program_cast,
+)
 from domain.demo.programs import PROGRAMS, SD, ProgramMaterial
 from domain.demo.scenarios import SCENARIOS
 from domain.demo.student import Setting, Student
@@ -160,7 +168,7 @@ def play_demo(
             staff = cast.staff
             everyone += [*staff.coaches, *staff.mentors, *staff.assessors, *staff.committee]
             everyone += [*cast.supervisors, *cast.clients]
-        everyone += [QUALITY, INSPECTOR, ADMIN]
+        everyone += [QUALITY, INSPECTOR, ADMIN, PRIVACY]
         persons.put_many(names_for(list(dict.fromkeys(everyone)), random.Random(seed + 1)))
     personas = {
         Role.STUDENT: played[0].students[0],
@@ -171,6 +179,7 @@ def play_demo(
         Role.QUALITY: QUALITY,
         Role.INSPECTOR: INSPECTOR,
         Role.ADMIN: ADMIN,
+        Role.PRIVACY: PRIVACY,
     }
     head = app.recorder.max_notification_id() or 0
     return DemoSummary(

@@ -78,6 +78,7 @@ LAST_NAMES = (
 QUALITY = "quality-1"
 INSPECTOR = "inspector-1"
 ADMIN = "admin-1"
+PRIVACY = "privacy-1"
 
 
 @dataclass
