@@ -38,6 +38,7 @@ NAMES = {
     "committee-2": "Stijn Brouwer",
     "committee-3": "Esra Yilmaz",
     "quality-1": "Mila Hendriks",
+    "privacy-1": "Anouk Verbeek",
 }
 # Who may sign in, with the roles the school's directory gives them.
 USERS = {
@@ -47,6 +48,7 @@ USERS = {
     "assessor-2": ["assessor"],
     "coach-1": ["coach"],
     "quality-1": ["quality"],
+    "privacy-1": ["privacy"],
     "student-01": ["student"],
     # Two roles: picks the one to act in after signing in.
     "assessor-3": ["assessor", "coach"],

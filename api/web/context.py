@@ -45,7 +45,7 @@ class Hidden(Exception):
 
 
 # The pages of the menu, in order, and who sees them. The annual report (projections/reports)
-# gets its entry here, beside its page module.
+# and the privacy page (api/web/privacy.py) get their entries here, beside their page modules.
 NAV: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Mijn werk", "/werk", None),
     ("Zoeken", "/zoeken", None),
@@ -58,6 +58,13 @@ NAV: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
         ),
     ),
     ("Logboek", "/logboek", None),
+    (
+        "Privacy",
+        "/privacy",
+        frozenset(
+            role for relation in policy.READS["privacy_due"].readers for role in relation.roles
+        ),
+    ),
 )
 
 

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_month_names
 
+from api.privacy_export import ROLES as EXPORT_ROLES
 from projections.audit import render
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LOCALE = "nl_NL"
 
-ROLES = {**render.ROLES, "external": "externe feedbackgever"}
+ROLES = {**render.ROLES, "privacy": EXPORT_ROLES["privacy"], "external": "externe feedbackgever"}
 ROLE_AS = {
     "student": "als student",
     "coach": "als coach",
@@ -26,6 +27,7 @@ ROLE_AS = {
     "quality": "als kwaliteitszorg",
     "inspector": "als inspecteur",
     "admin": "als beheerder",
+    "privacy": "als privacyfunctionaris",
     "external": "als externe feedbackgever",
 }
 PHASES = {
@@ -61,6 +63,11 @@ DECISIONS = {
     "ratified": "bekrachtigd",
     "referred_back": "terugverwezen",
     "pending": "in afwachting",
+}
+# Why a class of a student's data may be erased now (`domain.privacy.retention.Due.because`).
+DUE_BECAUSE = {
+    "period": "bewaartermijn verstreken",
+    "request": "verzoek om verwijdering",
 }
 ITEMS = {
     "min_assessors": "voldoende beoordelaars (R10)",

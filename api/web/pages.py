@@ -23,6 +23,7 @@ from api.routers.read_models import borging_checks, borging_exceptions
 from api.routers.trajectories import list_trajectories, reads_of, rendered_view
 from api.state import AppState
 from api.web import dutch as nl
+from api.web import privacy
 from api.web.context import Hidden, Visit, current_session, page, parse_id, visitor
 from domain.history import history
 from domain.privacy.keys import ShredNotice
@@ -148,6 +149,10 @@ def my_work(request: Request) -> Response:
         context["exceptions"] = borging_exceptions(visit.actor, read, limit=50)
     if role in (Role.STUDENT, Role.MENTOR):
         context["trajectories"] = _trajectory_rows(visit, limit=100)
+    if visit.may(privacy.DUE):
+        context |= privacy.due_context(visit)
+    # A student downloads what is stored about them (the privacy officer's export, their own).
+    context["own_export"] = role is Role.STUDENT and bool(context.get("trajectories"))
     return visit.show("work.html", **context)
 
 

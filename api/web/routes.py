@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
-from api.web import borging, commands, dossier, logbook, pages, report, signin
+from api.web import borging, commands, dossier, logbook, pages, privacy, report, signin
 from api.web.templating import STATIC
 
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 STATIC_FILES = {p.name: p for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, pages, dossier, commands, borging, report, logbook):
+for part in (signin, pages, dossier, commands, borging, report, logbook, privacy):
     router.include_router(part.router, include_in_schema=False)
 
 
