@@ -228,8 +228,16 @@ def test_the_download_is_the_apis_export_and_is_recorded(site: tuple[Api, Settin
     hidden = api.get(link, None, 404)
     assert main(hidden.text) == main(unknown.text)
     assert api.state.application.recorder.max_notification_id() == count
-    # A student of whom nothing is stored: the same page, for the officer too.
+    # A link on another site makes no export, for the officer either.
     as_(api, settings, *OFFICER)
+    for site_of_link in ("cross-site", "same-site"):
+        away = api.client.get(link, headers={"Sec-Fetch-Site": site_of_link})
+        assert away.status_code == 404 and main(away.text) == main(unknown.text)
+    assert api.state.application.recorder.max_notification_id() == count
+    assert api.get(link, None, headers={"Sec-Fetch-Site": "same-origin"}).content[:2] == b"PK"
+    assert len(ledger_exports(api, "stud-oud")) == before + 2
+    # A student of whom nothing is stored: the same page, for the officer too.
+    count = api.state.application.recorder.max_notification_id()
     missing = api.get("/privacy/studenten/stud-niemand/inzage.zip", None, 404)
     assert main(missing.text) == main(unknown.text)
     assert api.state.application.recorder.max_notification_id() == count

@@ -25,6 +25,9 @@ router = APIRouter()
 
 DUE = "privacy_due"
 EXPORT = "privacy_export"
+# A download records an export in the ledger: a link on another site makes none (a browser
+# says where a request comes from; a client that says nothing is not a browser led astray).
+SAME_SITE = (None, "same-origin", "none")
 
 
 def due_list(visit: Visit) -> DueReport:
@@ -55,7 +58,7 @@ def privacy_page(request: Request) -> Response:
 @page
 def access_export(request: Request, student_id: str) -> Response:
     visit = visitor(request)
-    if not visit.may(EXPORT):
+    if not visit.may(EXPORT) or request.headers.get("sec-fetch-site") not in SAME_SITE:
         raise Hidden()
     # The route's own function: the student's rights checked as there (NotFound, the 404 page,
     # for anyone else and for a student of whom nothing is stored), the export recorded.
