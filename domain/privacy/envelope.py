@@ -87,16 +87,30 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and value.get(MARK) == VERSION and "data" in value
 
 
-def seal(value: Any, key_id: str, key: SealingKey, where: bytes) -> dict[str, Any]:
-    """One value sealed under a data key, for the place `where` (see `aad`)."""
+def seal_bytes(data: bytes, key_id: str, key: SealingKey, where: bytes) -> dict[str, Any]:
+    """Bytes sealed under a data key, for the place `where` (see `aad`)."""
     nonce = NONCES.next()
-    data = cipher(key).encrypt(nonce, _to_json(value).encode(), where)
     return {
         MARK: VERSION,
         "key": key_id,
         "nonce": base64.b64encode(nonce).decode(),
-        "data": base64.b64encode(data).decode(),
+        "data": base64.b64encode(cipher(key).encrypt(nonce, data, where)).decode(),
     }
+
+
+def open_bytes(value: Mapping[str, Any], key: bytes, where: bytes) -> bytes:
+    """The bytes an envelope holds, opened with its key; EnvelopeError if they do not open."""
+    try:
+        return AESGCM(key).decrypt(
+            base64.b64decode(value["nonce"]), base64.b64decode(value["data"]), where
+        )
+    except (InvalidTag, ValueError) as exc:
+        raise EnvelopeError(f"an envelope of key {value['key']} does not open here") from exc
+
+
+def seal(value: Any, key_id: str, key: SealingKey, where: bytes) -> dict[str, Any]:
+    """One value sealed under a data key, for the place `where` (see `aad`)."""
+    return seal_bytes(_to_json(value).encode(), key_id, key, where)
 
 
 def open_sealed(value: Any, lookup: KeyLookup, where: bytes) -> Any:
@@ -107,13 +121,7 @@ def open_sealed(value: Any, lookup: KeyLookup, where: bytes) -> Any:
     key = lookup(str(value["key"]))
     if key is None:
         return PLACEHOLDER
-    try:
-        plain = AESGCM(key).decrypt(
-            base64.b64decode(value["nonce"]), base64.b64decode(value["data"]), where
-        )
-    except (InvalidTag, ValueError) as exc:
-        raise EnvelopeError(f"an envelope of key {value['key']} does not open here") from exc
-    return json.loads(plain)
+    return json.loads(open_bytes(value, key, where))
 
 
 def seal_field(

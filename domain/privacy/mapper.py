@@ -16,14 +16,12 @@ returned as they were stored.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import typing
 import uuid
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import EventStore, Mapper, StoredEvent, Transcoder
@@ -39,6 +37,8 @@ from domain.trajectory import Trajectory
 SNAPSHOT_TOPIC = get_topic(Snapshot)
 TRAJECTORY_TOPIC = get_topic(Trajectory)
 SEALED_PREFIX = b'{"$sealed"'
+# A sealed snapshot's stored form: its envelope as compact JSON.
+_to_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class SnapshotUnreadable(Exception):
@@ -75,20 +75,6 @@ def candidates(event_class: type[Any]) -> tuple[str, ...]:
 _CANDIDATES: dict[type[Any], tuple[str, ...]] = {}
 
 
-def _seal_bytes(data: bytes, key_id: str, key: bytes, where: bytes) -> bytes:
-    nonce = envelope.NONCES.next()
-    sealed = AESGCM(key).encrypt(nonce, data, where)
-    return json.dumps(
-        {
-            envelope.MARK: envelope.VERSION,
-            "key": key_id,
-            "nonce": base64.b64encode(nonce).decode(),
-            "data": base64.b64encode(sealed).decode(),
-        },
-        separators=(",", ":"),
-    ).encode()
-
-
 class SealingMapper(Mapper[uuid.UUID]):
     """The application's mapper (`Bewijsketen.mapper`); `keys` is set once the store is open."""
 
@@ -123,23 +109,16 @@ class SealingMapper(Mapper[uuid.UUID]):
         student_id = self._owner(keys, trajectory_id)
         key_id, key = keys.key_for(student_id, retention)
         topic = get_topic(cls)
-        event_state = dict(state)
-        originator_id = event_state.pop("originator_id")
-        originator_version = event_state.pop("originator_version")
-        class_version = getattr(cls, "class_version", 1)
-        if class_version > 1:
-            event_state["class_version"] = class_version
+        sealed = dict(state)
         aead = AESGCM(key)  # once for all the event's values
         for name in present:
-            event_state[name] = envelope.seal_field(
-                event_state[name], key_id, aead, trajectory_id, topic, name
+            sealed[name] = envelope.seal_field(
+                sealed[name], key_id, aead, trajectory_id, topic, name
             )
-        return StoredEvent(
-            originator_id=originator_id,
-            originator_version=originator_version,
-            topic=topic,
-            state=self.transcoder.encode(event_state),
-        )
+        # The library encodes the event as ever, with the sealed values in place.
+        copy = object.__new__(cls)
+        object.__setattr__(copy, "__dict__", sealed)
+        return super().to_stored_event(copy)
 
     def _stored_snapshot(self, snapshot: Any, keys: KeyStore) -> StoredEvent:
         stored = super().to_stored_event(snapshot)
@@ -152,7 +131,7 @@ class SealingMapper(Mapper[uuid.UUID]):
             originator_id=stored.originator_id,
             originator_version=stored.originator_version,
             topic=stored.topic,
-            state=_seal_bytes(stored.state, key_id, key, where),
+            state=_to_json(envelope.seal_bytes(stored.state, key_id, key, where)).encode(),
         )
 
     @staticmethod
@@ -201,10 +180,8 @@ class SealingMapper(Mapper[uuid.UUID]):
             raise SnapshotUnreadable(stored_event.originator_id)
         where = envelope.aad(stored_event.originator_id, SNAPSHOT_TOPIC, "")
         try:
-            state = AESGCM(key).decrypt(
-                base64.b64decode(sealed["nonce"]), base64.b64decode(sealed["data"]), where
-            )
-        except InvalidTag:
+            state = envelope.open_bytes(sealed, key, where)
+        except envelope.EnvelopeError:
             raise SnapshotUnreadable(stored_event.originator_id) from None
         return StoredEvent(
             originator_id=stored_event.originator_id,
