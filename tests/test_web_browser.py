@@ -107,12 +107,17 @@ def base_of(api: Api) -> str:
     return str(api.client.base_url).rstrip("/")  # type: ignore[union-attr]
 
 
-@pytest.fixture
-def context(browser: Browser, site: tuple[Api, Class, Settings]) -> Iterator[BrowserContext]:
-    made = browser.new_context(base_url=base_of(site[0]), locale="nl-NL", accept_downloads=True)
+def opened_context(browser: Browser, api: Api) -> Iterator[BrowserContext]:
+    """A Dutch browser context on the site that accepts downloads, for a fixture to yield."""
+    made = browser.new_context(base_url=base_of(api), locale="nl-NL", accept_downloads=True)
     made.set_default_timeout(20_000)
     yield made
     made.close()
+
+
+@pytest.fixture
+def context(browser: Browser, site: tuple[Api, Class, Settings]) -> Iterator[BrowserContext]:
+    yield from opened_context(browser, site[0])
 
 
 def check(page: Page, name: str) -> None:

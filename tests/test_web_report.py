@@ -214,12 +214,7 @@ browser = browser_tests.browser
 
 @pytest.fixture
 def context(browser: Any, browser_site: tuple[Api, Class, Settings]) -> Iterator[BrowserContext]:
-    made = browser.new_context(
-        base_url=browser_tests.base_of(browser_site[0]), locale="nl-NL", accept_downloads=True
-    )
-    made.set_default_timeout(20_000)
-    yield made
-    made.close()
+    yield from browser_tests.opened_context(browser, browser_site[0])
 
 
 @pytest.mark.slow
