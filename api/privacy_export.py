@@ -29,7 +29,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ROLES = {**render.ROLES, "privacy": "privacyfunctionaris", "external": "extern"}
+# The dossier's role names and the two its table lacks (the pages use these too).
+ROLES = {**render.ROLES, "privacy": "privacyfunctionaris", "external": "externe feedbackgever"}
 CLASSES = {"formative": "formatief", "exam": "examen"}
 # What each privacy record says, in Dutch (a test holds it equal to the ledger's events).
 RECORDS = {

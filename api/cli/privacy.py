@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.privacy_export import make_export
+from api.privacy_export import CLASSES, make_export
 from api.refusals import dutch
 from api.settings import Settings
 from domain.application import Bewijsketen, build_application
@@ -35,7 +35,6 @@ cli = typer.Typer(
 )
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
-CLASSES = {"formative": "formatief", "exam": "examen"}
 
 By = Annotated[
     str,

@@ -17,7 +17,7 @@ from projections.audit import render
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LOCALE = "nl_NL"
 
-ROLES = {**render.ROLES, "privacy": EXPORT_ROLES["privacy"], "external": "externe feedbackgever"}
+ROLES = EXPORT_ROLES
 ROLE_AS = {
     "student": "als student",
     "coach": "als coach",
